@@ -205,10 +205,62 @@ static napi_value Bpf(napi_env env, napi_callback_info info) {
   return make_result(env, ret);
 }
 
-// perfEventOpen(attr, pid, cpu, groupFd, flags)
+// A pointer target for bpf2: typed arrays take the one-call path; anything else
+// (DataView, ArrayBuffer, null, a wrong type) goes through arg_bytes for its
+// checks and error text.
+static int lean_bytes(napi_env env, napi_value v, void **data, size_t *len, int allow_null,
+                      const char *name) {
+  napi_typedarray_type tt;
+  size_t n, off;
+  if (napi_get_typedarray_info(env, v, &tt, &n, data, NULL, &off) == napi_ok &&
+      (tt == napi_uint8_array || tt == napi_int8_array || tt == napi_uint8_clamped_array)) {
+    *len = n;
+    return 0;
+  }
+  return arg_bytes(env, v, data, len, allow_null, name);
+}
+
+// bpf2(cmd, attr, offsetA, targetA, offsetB, targetB): bpf() with at most two
+// pointer fields given positionally (offset -1: unused). Same contract as
+// bpf(); it exists because walking arrays of [offset, view] pairs costs as
+// much as the syscall itself on the map-element hot path (bench/README.md).
+// Offsets still come from the TypeScript layout.
+static napi_value Bpf2(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (get_args(env, info, 6, argv) < 0) return NULL;
+  int32_t cmd;
+  void *attr;
+  size_t attr_len;
+  if (napi_get_value_int32(env, argv[0], &cmd) != napi_ok && arg_i32(env, argv[0], &cmd, "cmd") < 0)
+    return NULL;
+  if (lean_bytes(env, argv[1], &attr, &attr_len, 0, "attr") < 0) return NULL;
+  for (int i = 0; i < 2; i++) {
+    int32_t off;
+    if (napi_get_value_int32(env, argv[2 + 2 * i], &off) != napi_ok) {
+      napi_throw_type_error(env, "ERR_LOCKNE_NATIVE_ARG", "argument 'pointer offset' must be a number");
+      return NULL;
+    }
+    if (off == -1) continue;
+    void *data;
+    size_t len;
+    if (lean_bytes(env, argv[3 + 2 * i], &data, &len, 1, "pointer target") < 0) return NULL;
+    if (off < 0 || (size_t)off + 8 > attr_len) {
+      napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "pointer offset outside attr");
+      return NULL;
+    }
+    uint64_t addr = (uint64_t)(uintptr_t)data;
+    memcpy((char *)attr + off, &addr, 8);
+  }
+  long ret = syscall(SYS_bpf, cmd, attr, (unsigned int)attr_len);
+  return make_result(env, ret);
+}
+
+// perfEventOpen(attr, pid, cpu, groupFd, flags, pointers?) where pointers is an
+// array of [offset, view|null] patched into attr like bpf()'s (uprobe_path,
+// kprobe_func: config1 holds the address of a NUL-terminated string).
 static napi_value PerfEventOpen(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (get_args(env, info, 5, argv) < 0) return NULL;
+  napi_value argv[6];
+  if (get_args(env, info, 6, argv) < 0) return NULL;
   void *attr;
   size_t len;
   int32_t pid, cpu, group;
@@ -217,6 +269,29 @@ static napi_value PerfEventOpen(napi_env env, napi_callback_info info) {
   if (arg_i32(env, argv[1], &pid, "pid") < 0 || arg_i32(env, argv[2], &cpu, "cpu") < 0 ||
       arg_i32(env, argv[3], &group, "groupFd") < 0 || arg_i64(env, argv[4], &flags, "flags") < 0)
     return NULL;
+  napi_valuetype pt;
+  napi_typeof(env, argv[5], &pt);
+  if (pt != napi_undefined && pt != napi_null) {
+    uint32_t n;
+    CHECK(env, napi_get_array_length(env, argv[5], &n));
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value pair, off_v, view_v;
+      CHECK(env, napi_get_element(env, argv[5], i, &pair));
+      CHECK(env, napi_get_element(env, pair, 0, &off_v));
+      CHECK(env, napi_get_element(env, pair, 1, &view_v));
+      int64_t off;
+      void *data;
+      size_t dlen;
+      if (arg_i64(env, off_v, &off, "pointer offset") < 0) return NULL;
+      if (arg_bytes(env, view_v, &data, &dlen, 1, "pointer target") < 0) return NULL;
+      if (off < 0 || (size_t)off + 8 > len) {
+        napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "pointer offset outside attr");
+        return NULL;
+      }
+      uint64_t addr = (uint64_t)(uintptr_t)data;
+      memcpy((char *)attr + off, &addr, 8);
+    }
+  }
   long ret = syscall(SYS_perf_event_open, attr, pid, cpu, group, (unsigned long)flags);
   return make_result(env, ret);
 }
@@ -280,18 +355,24 @@ static void finalize_mapping(napi_env env, void *data, void *hint) {
   free(m);
 }
 
-// mmap(fd, length, prot, flags, offset) -> ArrayBuffer | -errno
+// mmap(fd, length, prot, flags, offset, hint?) -> ArrayBuffer | -errno
+// hint: an address suggestion (never MAP_FIXED), which a BPF arena created
+// with a fixed user address requires.
 static napi_value Mmap(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  if (get_args(env, info, 5, argv) < 0) return NULL;
+  napi_value argv[6];
+  if (get_args(env, info, 6, argv) < 0) return NULL;
   int32_t fd, prot, flags;
-  int64_t len, off;
+  int64_t len, off, hint = 0;
   if (arg_i32(env, argv[0], &fd, "fd") < 0 || arg_i64(env, argv[1], &len, "length") < 0 ||
       arg_i32(env, argv[2], &prot, "prot") < 0 || arg_i32(env, argv[3], &flags, "flags") < 0 ||
       arg_i64(env, argv[4], &off, "offset") < 0)
     return NULL;
+  napi_valuetype ht;
+  napi_typeof(env, argv[5], &ht);
+  if (ht != napi_undefined && ht != napi_null && arg_i64(env, argv[5], &hint, "hint") < 0) return NULL;
   if (len <= 0) return make_int(env, -EINVAL);
-  void *addr = mmap(NULL, (size_t)len, prot, flags, fd, (off_t)off);
+  if (hint && (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) return make_int(env, -EINVAL);
+  void *addr = mmap((void *)(uintptr_t)hint, (size_t)len, prot, flags, fd, (off_t)off);
   if (addr == MAP_FAILED) return make_int(env, -(int64_t)errno);
   mapping *m = calloc(1, sizeof *m);
   if (!m) {
@@ -346,11 +427,16 @@ typedef struct watcher {
   napi_ref callback;
   napi_async_context async;
   int stopped;
+  // The watcher is freed once both the uv handle is closed and the JS handle
+  // object is finalized (or never made): whichever happens last frees it.
+  int closed;
+  int handle_gone;
 } watcher;
 
 static void watcher_closed(uv_handle_t *h) {
   watcher *w = h->data;
-  free(w);
+  w->closed = 1;
+  if (w->handle_gone) free(w);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events) {
@@ -361,7 +447,8 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   napi_open_handle_scope(env, &scope);
   napi_value cb, recv, argv[2], result;
   napi_get_reference_value(env, w->callback, &cb);
-  napi_get_undefined(env, &recv);
+  // napi_make_callback converts recv to an object: undefined throws a TypeError.
+  napi_get_global(env, &recv);
   argv[0] = make_int(env, status);
   argv[1] = make_int(env, events);
   napi_status st = napi_make_callback(env, w->async, recv, cb, 2, argv, &result);
@@ -383,9 +470,12 @@ static void stop_watcher(watcher *w) {
 }
 
 static void finalize_watcher_handle(napi_env env, void *data, void *hint) {
-  // The JS handle object is gone: make sure the poll is stopped. stop_watcher is
-  // idempotent, and the watcher itself is freed by uv_close's callback.
-  stop_watcher((watcher *)data);
+  // The JS handle object is gone: make sure the poll is stopped (stop_watcher is
+  // idempotent). After pollStop the uv handle may already be closed: free here.
+  watcher *w = data;
+  w->handle_gone = 1;
+  if (w->closed) free(w);
+  else stop_watcher(w);
 }
 
 // pollStart(fd, events, callback(status, events)) -> handle.
@@ -419,6 +509,7 @@ static napi_value PollStart(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[2], 1, &w->callback);
   rc = uv_poll_start(&w->poll, events, on_poll);
   if (rc < 0) {
+    w->handle_gone = 1;  // no JS handle will exist: uv_close's callback frees it
     stop_watcher(w);
     return make_int(env, rc);
   }
@@ -581,6 +672,23 @@ static napi_value PageSize(napi_env env, napi_callback_info info) {
   return make_int(env, sysconf(_SC_PAGESIZE));
 }
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+// pidfdOpen(pid, flags?) -> a pidfd (O_CLOEXEC is implied by the kernel) or -errno.
+// Task storage maps are keyed by pidfds; Node has no way to make one.
+static napi_value PidfdOpen(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (get_args(env, info, 2, argv) < 0) return NULL;
+  int32_t pid, flags = 0;
+  if (arg_i32(env, argv[0], &pid, "pid") < 0) return NULL;
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  if (t != napi_undefined && arg_i32(env, argv[1], &flags, "flags") < 0) return NULL;
+  return make_result(env, syscall(SYS_pidfd_open, pid, (unsigned int)flags));
+}
+
 #define EXPORT(name, fn)                                                      \
   do {                                                                        \
     napi_value f;                                                             \
@@ -590,6 +698,7 @@ static napi_value PageSize(napi_env env, napi_callback_info info) {
 
 static napi_value Init(napi_env env, napi_value exports) {
   EXPORT("bpf", Bpf);
+  EXPORT("bpf2", Bpf2);
   EXPORT("perfEventOpen", PerfEventOpen);
   EXPORT("ioctl", Ioctl);
   EXPORT("close", Close);
@@ -609,6 +718,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   EXPORT("mount", Mount);
   EXPORT("statfsType", StatfsType);
   EXPORT("pageSize", PageSize);
+  EXPORT("pidfdOpen", PidfdOpen);
   return exports;
 }
 

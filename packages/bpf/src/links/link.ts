@@ -62,6 +62,15 @@ export class Link implements Attachment {
     return new Link(ret, what);
   }
 
+  /**
+   * Wrap a link fd you own (from BPF_OBJ_GET, BPF_LINK_GET_FD_BY_ID, ...). The
+   * Link takes ownership of `fd`; closing it detaches unless the link is pinned.
+   */
+  static fromFd(fd: number): Link {
+    const info = linkInfoByFd(fd);
+    return new Link(fd, `${info.typeName} link ${info.id} (prog ${info.progId})`);
+  }
+
   /** Atomically replace the attached program (BPF_LINK_UPDATE). */
   update(newProg: Program, opts: { oldProg?: Program } = {}): void {
     const { ret } = bpfRaw('LINK_UPDATE', encode(LinkUpdateAttr, {

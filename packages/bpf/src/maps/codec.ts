@@ -1,19 +1,45 @@
 // Key/value codecs: how JS values become the fixed-size bytes a map stores.
-// A codec knows its size, so a wrong size is caught before any syscall.
+// A codec knows its size (and C alignment), so a wrong size is caught before
+// any syscall. This file holds the interface and the raw-bytes codec and
+// re-exports the families: integers, structs/arrays/strings, network
+// addresses and LPM keys, per-CPU values.
 import { ArgumentError } from '../errors.js';
+
+/**
+ * What a codec's bytes are, in C terms: enough to describe the type in BTF
+ * (storage maps need that) and to lay it out inside a struct.
+ */
+export type Shape =
+  | { readonly kind: 'int'; readonly name: string; readonly size: number; readonly signed: boolean; readonly bool?: boolean }
+  | { readonly kind: 'bytes'; readonly size: number }
+  | { readonly kind: 'cstring'; readonly size: number }
+  | { readonly kind: 'array'; readonly elem: Shape; readonly length: number; readonly size: number }
+  | {
+    readonly kind: 'struct'; readonly name?: string; readonly size: number;
+    readonly fields: readonly { readonly name: string; readonly offset: number; readonly shape: Shape }[];
+  };
 
 export interface Codec<T> {
   /** Encoded size in bytes. */
   readonly size: number;
+  /** C alignment inside a struct; 1 when absent. */
+  readonly align?: number;
+  /** The C type these bytes are (for BTF); raw bytes when absent. */
+  readonly shape?: Shape;
   /** Write `value` into `out` (exactly `size` bytes, zeroed). */
   encode(value: T, out: Uint8Array): void;
   decode(bytes: Uint8Array): T;
 }
 
+/** The JS type a codec reads and writes. */
+export type CodecValue<C> = C extends Codec<infer T> ? T : never;
+
 /** Raw bytes of a fixed size: the default codec. Rejects other lengths. */
 export function bytes(size: number): Codec<Uint8Array> {
   return {
     size,
+    align: 1,
+    shape: { kind: 'bytes', size },
     encode(value, out) {
       if (!(value instanceof Uint8Array)) throw new ArgumentError(`expected a Uint8Array of ${size} bytes`);
       if (value.byteLength !== size) throw new ArgumentError(`expected ${size} bytes, got ${value.byteLength}`);
@@ -23,57 +49,17 @@ export function bytes(size: number): Codec<Uint8Array> {
   };
 }
 
-function intCodec(size: 1 | 2 | 4, signed: boolean): Codec<number> {
-  const min = signed ? -(2 ** (size * 8 - 1)) : 0;
-  const max = signed ? 2 ** (size * 8 - 1) - 1 : 2 ** (size * 8) - 1;
-  const name = `${signed ? 'i' : 'u'}${size * 8}`;
-  return {
-    size,
-    encode(value, out) {
-      if (!Number.isInteger(value) || value < min || value > max) {
-        throw new ArgumentError(`${name}: ${String(value)} is not an integer in [${min}, ${max}]`);
-      }
-      const v = new DataView(out.buffer, out.byteOffset, size);
-      if (size === 1) v.setUint8(0, value & 0xff);
-      else if (size === 2) v.setUint16(0, value & 0xffff, true);
-      else v.setUint32(0, value >>> 0, true);
-    },
-    decode(b) {
-      const v = new DataView(b.buffer, b.byteOffset, size);
-      if (size === 1) return signed ? v.getInt8(0) : v.getUint8(0);
-      if (size === 2) return signed ? v.getInt16(0, true) : v.getUint16(0, true);
-      return signed ? v.getInt32(0, true) : v.getUint32(0, true);
-    },
-  };
-}
+/** A zero-size key (queue, stack, bloom filter): always null. */
+export const none: Codec<null> = {
+  size: 0,
+  align: 1,
+  encode(value) {
+    if (value !== null && value !== undefined) throw new ArgumentError(`this map has no key: pass null, got ${String(value)}`);
+  },
+  decode: () => null,
+};
 
-function bigCodec(signed: boolean): Codec<bigint> {
-  const name = signed ? 'i64' : 'u64';
-  return {
-    size: 8,
-    encode(value, out) {
-      const v = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
-      if (typeof v !== 'bigint') throw new ArgumentError(`${name}: expected a bigint (or safe integer), got ${String(value)}`);
-      if (signed ? BigInt.asIntN(64, v) !== v : BigInt.asUintN(64, v) !== v) {
-        throw new ArgumentError(`${name}: ${v} does not fit 64 bits`);
-      }
-      const d = new DataView(out.buffer, out.byteOffset, 8);
-      if (signed) d.setBigInt64(0, v, true);
-      else d.setBigUint64(0, v, true);
-    },
-    decode(b) {
-      const d = new DataView(b.buffer, b.byteOffset, 8);
-      return signed ? d.getBigInt64(0, true) : d.getBigUint64(0, true);
-    },
-  };
-}
-
-export const u8 = intCodec(1, false);
-export const u16 = intCodec(2, false);
-export const u32 = intCodec(4, false);
-export const i8 = intCodec(1, true);
-export const i16 = intCodec(2, true);
-export const i32 = intCodec(4, true);
-/** 64-bit values are bigint: exact above 2^53. */
-export const u64 = bigCodec(false);
-export const i64 = bigCodec(true);
+export * from './codec-int.js';
+export * from './codec-struct.js';
+export * from './codec-net.js';
+export * from './codec-percpu.js';

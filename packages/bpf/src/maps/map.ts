@@ -1,20 +1,34 @@
-// BpfMap: create a map (BPF_MAP_CREATE) and use its elements.
+// BpfMap: create a map (BPF_MAP_CREATE) or open one (by fd or id) and use its
+// elements. Per-kind classes (hash.ts, queue.ts, ...) extend it; batch
+// operations live in batch.ts, creation in create.ts.
 import { FdHandle } from '../fd.js';
-import { bpfRaw } from '../sys/syscall.js';
+import { bpfMapElem, bpfRaw } from '../sys/syscall.js';
+import { native } from '../sys/native.js';
 import { encode, readString, readU32, read } from '../sys/layout.js';
-import { MapCreateAttr, MapElemAttr, MapInfo } from '../sys/attrs.js';
+import { GetIdAttr, MapElemAttr, MapInfo } from '../sys/attrs.js';
 import { MapType, UpdateFlags, enumName, type MapTypeName } from '../sys/consts.js';
 import { objInfo } from '../sys/info.js';
 import { Errno } from '../sys/errno.js';
 import { ArgumentError, SyscallError } from '../errors.js';
 import { bytes, type Codec } from './codec.js';
+import { createMapFd, isPerCpuType, mapTypeNumber, valueBufferSize, type MapBtf } from './create.js';
+import {
+  deleteBatch, lookupBatchChunks, updateBatch,
+  type BatchLookupOptions, type BatchUpdateOptions, type RawChunk,
+} from './batch.js';
+
+export { mapTypeNumber, isPerCpuType } from './create.js';
 
 export interface MapCreateOptions<K, V> {
   type: MapTypeName | number;
   /** Key codec; or give keySize for raw Uint8Array keys. */
   key?: Codec<K>;
   keySize?: number;
-  /** Value codec; or give valueSize for raw Uint8Array values. */
+  /**
+   * Value codec; or give valueSize for raw Uint8Array values. For per-CPU map
+   * types use PerCpuHashMap / PerCpuArrayMap for typed values: here a per-CPU
+   * map takes valueSize and reads raw buffers of one 8-byte-aligned slot per CPU.
+   */
   value?: Codec<V>;
   valueSize?: number;
   maxEntries: number;
@@ -28,7 +42,7 @@ export interface MapCreateOptions<K, V> {
   /** map_extra: bloom filter hash count, arena address... */
   mapExtra?: bigint | number;
   ifindex?: number;
-  btf?: { fd: number; keyTypeId: number; valueTypeId: number; vmlinuxValueTypeId?: number };
+  btf?: MapBtf;
 }
 
 export interface MapInfoResult {
@@ -41,14 +55,50 @@ export interface MapInfoResult {
   maxEntries: number;
   flags: number;
   btfId: number;
+  btfKeyTypeId: number;
+  btfValueTypeId: number;
+  btfVmlinuxValueTypeId: number;
+  ifindex: number;
   mapExtra: bigint;
 }
 
-export function mapTypeNumber(t: MapTypeName | number): number {
-  if (typeof t === 'number') return t;
-  const n = MapType[t];
-  if (n === undefined) throw new ArgumentError(`unknown map type '${t}'`);
-  return n;
+/** What a BpfMap is built from: the kernel's view plus the codecs. */
+export interface MapProps<K, V> {
+  type: number;
+  name: string;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  key?: Codec<K>;
+  /** Codec of a whole lookup buffer (for per-CPU maps: every CPU's slot). */
+  value?: Codec<V>;
+}
+
+/** Codecs for BpfMap.fromFd / fromId. */
+export interface MapCodecs<K, V> {
+  key?: Codec<K>;
+  value?: Codec<V>;
+}
+
+const UPDATE_FLAG_MASK = UpdateFlags.NOEXIST | UpdateFlags.EXIST | UpdateFlags.F_LOCK;
+
+/** Reject unknown or contradictory BPF_{NOEXIST,EXIST,F_LOCK} combinations before the syscall. */
+export function checkUpdateFlags(flags: number, what: string): void {
+  if (!Number.isInteger(flags) || (flags & ~UPDATE_FLAG_MASK) !== 0) {
+    throw new ArgumentError(`${what}: update flags 0x${flags.toString(16)} are not a combination of ANY, NOEXIST, EXIST, F_LOCK`);
+  }
+  if ((flags & UpdateFlags.NOEXIST) && (flags & UpdateFlags.EXIST)) {
+    throw new ArgumentError(`${what}: NOEXIST and EXIST exclude each other`);
+  }
+}
+
+/** Check codec sizes against a map's key size and lookup-buffer size. */
+export function checkCodecs(what: string, keySize: number, bufferSize: number, key?: Codec<unknown>, value?: Codec<unknown>): void {
+  if (key && key.size !== keySize) throw new ArgumentError(`${what}: key codec is ${key.size} bytes, map key is ${keySize}`);
+  if (value && value.size !== bufferSize) {
+    throw new ArgumentError(`${what}: value codec is ${value.size} bytes, map value is ${bufferSize}`);
+  }
 }
 
 /**
@@ -64,121 +114,184 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   readonly type: number;
   readonly name: string;
   readonly keySize: number;
+  /** value_size as the kernel knows it (per CPU for per-CPU maps). */
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly flags: number;
   readonly keyCodec: Codec<K>;
   readonly valueCodec: Codec<V>;
+  /** Bytes one lookup fills: valueSize, or one 8-aligned slot per possible CPU. */
+  readonly valueBytes: number;
 
-  constructor(fd: number, props: { type: number; name: string; keySize: number; valueSize: number; maxEntries: number; flags: number; key?: Codec<K>; value?: Codec<V> }) {
+  constructor(fd: number, props: MapProps<K, V>) {
+    const label = `map '${props.name || enumName(MapType, props.type)}'`;
+    this.valueBytes = valueBufferSize(props.type, props.valueSize);
+    checkCodecs(label, props.keySize, this.valueBytes, props.key, props.value);
     this.type = props.type;
     this.name = props.name;
     this.keySize = props.keySize;
     this.valueSize = props.valueSize;
     this.maxEntries = props.maxEntries;
     this.flags = props.flags;
-    this.handle = new FdHandle(fd, `map '${props.name || enumName(MapType, props.type)}'`);
+    this.handle = new FdHandle(fd, label);
     this.keyCodec = props.key ?? (bytes(props.keySize) as unknown as Codec<K>);
-    this.valueCodec = props.value ?? (bytes(props.valueSize) as unknown as Codec<V>);
-    if (this.keyCodec.size !== props.keySize) {
-      throw new ArgumentError(`${this.handle.description}: key codec is ${this.keyCodec.size} bytes, map key is ${props.keySize}`);
-    }
+    this.valueCodec = props.value ?? (bytes(this.valueBytes) as unknown as Codec<V>);
   }
 
   get fd(): number {
     return this.handle.fd;
   }
 
+  /** True for PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH (values are per CPU). */
+  get perCpu(): boolean {
+    return isPerCpuType(this.type);
+  }
+
   /** Create a map; sizes come from the codecs unless given. */
   static create<K = Uint8Array, V = Uint8Array>(opts: MapCreateOptions<K, V>): BpfMap<K, V> {
     const type = mapTypeNumber(opts.type);
     const keySize = opts.keySize ?? opts.key?.size ?? 0;
+    const label = `map '${opts.name || enumName(MapType, type)}'`;
+    if (isPerCpuType(type) && opts.value) {
+      throw new ArgumentError(`${label}: ${enumName(MapType, type)} values are per CPU: use PerCpuHashMap/PerCpuArrayMap/LruPerCpuHashMap.create for a typed value, or valueSize for raw buffers`);
+    }
     const valueSize = opts.valueSize ?? opts.value?.size ?? 0;
     if (opts.key && opts.keySize !== undefined && opts.key.size !== opts.keySize) {
-      throw new ArgumentError(`map '${opts.name ?? ''}': keySize ${opts.keySize} but key codec is ${opts.key.size} bytes`);
+      throw new ArgumentError(`${label}: keySize ${opts.keySize} but key codec is ${opts.key.size} bytes`);
     }
-    const name = opts.name ?? '';
-    if (name && !/^[A-Za-z0-9_.]{1,15}$/.test(name)) {
-      throw new ArgumentError(`map name '${name}': use at most 15 of [A-Za-z0-9_.]`);
+    if (opts.value && opts.valueSize !== undefined && opts.value.size !== opts.valueSize) {
+      throw new ArgumentError(`${label}: valueSize ${opts.valueSize} but value codec is ${opts.value.size} bytes`);
     }
-    const { ret } = bpfRaw('MAP_CREATE', encode(MapCreateAttr, {
-      map_type: type,
-      key_size: keySize,
-      value_size: valueSize,
-      max_entries: opts.maxEntries,
-      map_flags: opts.flags ?? 0,
-      inner_map_fd: opts.innerMapFd ?? 0,
-      numa_node: opts.numaNode ?? 0,
-      map_name: name,
-      map_ifindex: opts.ifindex ?? 0,
-      btf_fd: opts.btf?.fd ?? 0,
-      btf_key_type_id: opts.btf?.keyTypeId ?? 0,
-      btf_value_type_id: opts.btf?.valueTypeId ?? 0,
-      btf_vmlinux_value_type_id: opts.btf?.vmlinuxValueTypeId ?? 0,
-      map_extra: BigInt(opts.mapExtra ?? 0),
-    }));
-    if (ret < 0) {
-      throw new SyscallError('BPF_MAP_CREATE', -ret,
-        `${enumName(MapType, type)} map '${name}' key ${keySize} value ${valueSize} max_entries ${opts.maxEntries}`);
+    const fd = createMapFd({ ...opts, type, keySize, valueSize });
+    return new BpfMap<K, V>(fd, { type, name: opts.name ?? '', keySize, valueSize, maxEntries: opts.maxEntries, flags: opts.flags ?? 0, key: opts.key, value: opts.value });
+  }
+
+  /**
+   * Wrap an existing map fd (taking ownership: close() closes it). Sizes and
+   * type come from the kernel; codecs must match them.
+   * @example const m = BpfMap.fromFd(fd, { key: u32, value: u64 });
+   */
+  static fromFd<K = Uint8Array, V = Uint8Array>(fd: number, codecs: MapCodecs<K, V> = {}): BpfMap<K, V> {
+    const info = mapInfoByFd(fd);
+    return new BpfMap<K, V>(fd, { ...info, key: codecs.key, value: codecs.value });
+  }
+
+  /**
+   * Open a map by its id (BPF_MAP_GET_FD_BY_ID): a new fd the returned map owns.
+   * @example const inner = BpfMap.fromId(outer.get(0)!);
+   */
+  static fromId<K = Uint8Array, V = Uint8Array>(id: number, codecs: MapCodecs<K, V> = {}): BpfMap<K, V> {
+    const fd = mapFdById(id);
+    try {
+      return BpfMap.fromFd(fd, codecs);
+    } catch (e) {
+      closeQuietly(fd);
+      throw e;
     }
-    return new BpfMap<K, V>(ret, { type, name, keySize, valueSize, maxEntries: opts.maxEntries, flags: opts.flags ?? 0, key: opts.key, value: opts.value });
   }
 
   /** Bytes of a key, checked against the map's key size before any syscall. */
   encodeKey(key: K): Uint8Array {
     const out = new Uint8Array(this.keySize);
-    this.keyCodec.encode(key, out);
+    try {
+      this.keyCodec.encode(key, out);
+    } catch (e) {
+      throw rethrow(e, `${this.handle.description} key`);
+    }
     return out;
   }
 
   encodeValue(value: V): Uint8Array {
-    const out = new Uint8Array(this.valueBufferSize());
-    this.valueCodec.encode(value, out);
+    const out = new Uint8Array(this.valueBytes);
+    try {
+      this.valueCodec.encode(value, out);
+    } catch (e) {
+      throw rethrow(e, `${this.handle.description} value`);
+    }
     return out;
   }
 
-  /** Size of the buffer a lookup fills (per-CPU maps override this). */
+  /** Size of the buffer a lookup fills (per-CPU maps: a slot per CPU). */
   valueBufferSize(): number {
-    return this.valueSize;
+    return this.valueBytes;
   }
 
-  /** The value for `key`, or undefined when absent. */
+  /** The value for `key`, or undefined when absent. flags: UpdateFlags.F_LOCK for spin-locked values. */
   get(key: K, flags = 0): V | undefined {
     const raw = this.getBytes(this.encodeKey(key), flags);
     return raw ? this.valueCodec.decode(raw) : undefined;
   }
 
+  /** True when `key` is present. */
+  has(key: K): boolean {
+    return this.getBytes(this.encodeKey(key)) !== undefined;
+  }
+
   /** Raw lookup: the value bytes, or undefined on ENOENT. */
   getBytes(key: Uint8Array | null, flags = 0): Uint8Array | undefined {
-    const out = new Uint8Array(this.valueBufferSize());
-    const { ret } = bpfRaw('MAP_LOOKUP_ELEM', encode(MapElemAttr, { map_fd: this.fd, key, value: out, flags }));
+    this.checkKeyBytes(key);
+    const out = new Uint8Array(this.valueBytes);
+    const ret = bpfMapElem('MAP_LOOKUP_ELEM', this.fd, key, out, flags);
     if (ret === -Errno.ENOENT) return undefined;
     if (ret < 0) throw new SyscallError('BPF_MAP_LOOKUP_ELEM', -ret, this.handle.description);
     return out;
   }
 
-  /** Insert or replace (flags: UpdateFlags.NOEXIST / EXIST / F_LOCK). */
+  /**
+   * Insert or replace. flags: UpdateFlags.NOEXIST (fails with EEXIST when
+   * present), EXIST (fails with ENOENT when absent), F_LOCK.
+   */
   set(key: K, value: V, flags: number = UpdateFlags.ANY): void {
+    checkUpdateFlags(flags, this.handle.description);
     this.setBytes(this.encodeKey(key), this.encodeValue(value), flags);
   }
 
   setBytes(key: Uint8Array | null, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
-    const { ret } = bpfRaw('MAP_UPDATE_ELEM', encode(MapElemAttr, { map_fd: this.fd, key, value, flags }));
-    if (ret < 0) throw new SyscallError('BPF_MAP_UPDATE_ELEM', -ret, this.handle.description);
+    checkUpdateFlags(flags, this.handle.description);
+    this.checkKeyBytes(key);
+    if (value.byteLength !== this.valueBytes) {
+      throw new ArgumentError(`${this.handle.description} value: expected ${this.valueBytes} bytes, got ${value.byteLength}`);
+    }
+    const ret = bpfMapElem('MAP_UPDATE_ELEM', this.fd, key, value, flags);
+    if (ret < 0) throw new SyscallError('BPF_MAP_UPDATE_ELEM', -ret, `${this.handle.description}${flagText(flags)}`);
   }
 
   /** Remove `key`; false when it was absent. */
   delete(key: K): boolean {
-    const { ret } = bpfRaw('MAP_DELETE_ELEM', encode(MapElemAttr, { map_fd: this.fd, key: this.encodeKey(key) }));
+    return this.deleteBytes(this.encodeKey(key));
+  }
+
+  deleteBytes(key: Uint8Array | null): boolean {
+    this.checkKeyBytes(key);
+    const ret = bpfMapElem('MAP_DELETE_ELEM', this.fd, key, null);
     if (ret === -Errno.ENOENT) return false;
     if (ret < 0) throw new SyscallError('BPF_MAP_DELETE_ELEM', -ret, this.handle.description);
     return true;
   }
 
+  /**
+   * Read and remove `key` in one step (BPF_MAP_LOOKUP_AND_DELETE_ELEM; hash
+   * maps since 5.14); undefined when absent.
+   */
+  lookupAndDelete(key: K, flags = 0): V | undefined {
+    const raw = this.lookupAndDeleteBytes(this.encodeKey(key), flags);
+    return raw ? this.valueCodec.decode(raw) : undefined;
+  }
+
+  lookupAndDeleteBytes(key: Uint8Array | null, flags = 0): Uint8Array | undefined {
+    this.checkKeyBytes(key);
+    const out = new Uint8Array(this.valueBytes);
+    const ret = bpfMapElem('MAP_LOOKUP_AND_DELETE_ELEM', this.fd, key, out, flags);
+    if (ret === -Errno.ENOENT) return undefined;
+    if (ret < 0) throw new SyscallError('BPF_MAP_LOOKUP_AND_DELETE_ELEM', -ret, this.handle.description);
+    return out;
+  }
+
   /** The key after `key` (or the first key when null); undefined at the end. */
   nextKeyBytes(key: Uint8Array | null): Uint8Array | undefined {
+    this.checkKeyBytes(key);
     const next = new Uint8Array(this.keySize);
-    const { ret } = bpfRaw('MAP_GET_NEXT_KEY', encode(MapElemAttr, { map_fd: this.fd, key, next_key: next }));
+    const ret = bpfMapElem('MAP_GET_NEXT_KEY', this.fd, key, next);
     if (ret === -Errno.ENOENT) return undefined;
     if (ret < 0) throw new SyscallError('BPF_MAP_GET_NEXT_KEY', -ret, this.handle.description);
     return next;
@@ -197,13 +310,113 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     }
   }
 
+  /**
+   * Make the map read-only for user space (BPF_MAP_FREEZE): later updates
+   * from user space fail with EPERM; programs keep their access.
+   */
+  freeze(): void {
+    const { ret } = bpfRaw('MAP_FREEZE', encode(MapElemAttr, { map_fd: this.fd }));
+    if (ret < 0) throw new SyscallError('BPF_MAP_FREEZE', -ret, this.handle.description);
+  }
+
+  // ---- batch operations (BPF_MAP_*_BATCH, 5.6+) ----------------------------
+
+  /**
+   * Every entry, read in chunks with BPF_MAP_LOOKUP_BATCH.
+   * @example for (const [k, v] of m.lookupBatch({ chunkSize: 256 })) ...
+   */
+  lookupBatch(opts: BatchLookupOptions = {}): [K, V][] {
+    return [...this.batchChunks('MAP_LOOKUP_BATCH', opts)].flat();
+  }
+
+  /** Every entry, read and removed in chunks (BPF_MAP_LOOKUP_AND_DELETE_BATCH). */
+  lookupAndDeleteBatch(opts: BatchLookupOptions = {}): [K, V][] {
+    return [...this.batchChunks('MAP_LOOKUP_AND_DELETE_BATCH', opts)].flat();
+  }
+
+  /** Chunks of entries as the kernel returns them; stop early by breaking out. */
+  *batchChunks(cmd: 'MAP_LOOKUP_BATCH' | 'MAP_LOOKUP_AND_DELETE_BATCH' = 'MAP_LOOKUP_BATCH', opts: BatchLookupOptions = {}): Generator<[K, V][]> {
+    for (const chunk of lookupBatchChunks(this, cmd, opts)) yield this.decodeChunk(chunk);
+  }
+
+  /** Insert or replace many entries (BPF_MAP_UPDATE_BATCH); returns how many were written. */
+  updateBatch(entries: Iterable<readonly [K, V]>, opts: BatchUpdateOptions = {}): number {
+    const list = [...entries];
+    const keys = new Uint8Array(list.length * this.keySize);
+    const values = new Uint8Array(list.length * this.valueBytes);
+    list.forEach(([k, v], i) => {
+      keys.set(this.encodeKey(k), i * this.keySize);
+      values.set(this.encodeValue(v), i * this.valueBytes);
+    });
+    return updateBatch(this, keys, values, list.length, opts);
+  }
+
+  /** Delete many keys (BPF_MAP_DELETE_BATCH); a missing key stops the batch with ENOENT. */
+  deleteBatch(keys: Iterable<K>, opts: BatchUpdateOptions = {}): number {
+    const list = [...keys];
+    const buf = new Uint8Array(list.length * this.keySize);
+    list.forEach((k, i) => buf.set(this.encodeKey(k), i * this.keySize));
+    return deleteBatch(this, buf, list.length, opts);
+  }
+
+  private decodeChunk(c: RawChunk): [K, V][] {
+    const out: [K, V][] = [];
+    for (let i = 0; i < c.count; i++) {
+      out.push([
+        this.keyCodec.decode(c.keys.subarray(i * this.keySize, (i + 1) * this.keySize)),
+        this.valueCodec.decode(c.values.subarray(i * this.valueBytes, (i + 1) * this.valueBytes)),
+      ]);
+    }
+    return out;
+  }
+
+  private checkKeyBytes(key: Uint8Array | null): void {
+    if (key === null) return;
+    if (key.byteLength !== this.keySize) {
+      throw new ArgumentError(`${this.handle.description} key: expected ${this.keySize} bytes, got ${key.byteLength}`);
+    }
+  }
+
   info(): MapInfoResult {
     return mapInfoByFd(this.fd);
+  }
+
+  /** The kernel's id for this map (stable while it exists). */
+  get id(): number {
+    return this.info().id;
   }
 
   close(): void {
     this.handle.close();
   }
+}
+
+function flagText(flags: number): string {
+  const names = Object.entries(UpdateFlags).filter(([, v]) => v && (flags & v)).map(([k]) => k);
+  return names.length ? ` (${names.join('|')})` : '';
+}
+
+/** Prefix a codec's ArgumentError with the map and side; other errors pass through. */
+function rethrow(e: unknown, where: string): unknown {
+  if (e instanceof ArgumentError) {
+    const err = new ArgumentError(`${where}: ${e.message}`);
+    err.cause = e;
+    return err;
+  }
+  return e;
+}
+
+function closeQuietly(fd: number): void {
+  // The fd is ours and unused; a close error would hide the real one.
+  native.close(fd);
+}
+
+/** BPF_MAP_GET_FD_BY_ID: a new fd for the map with this id. */
+export function mapFdById(id: number): number {
+  if (!Number.isInteger(id) || id <= 0 || id > 0xffffffff) throw new ArgumentError(`map id ${id} is not a positive u32`);
+  const { ret } = bpfRaw('MAP_GET_FD_BY_ID', encode(GetIdAttr, { id }));
+  if (ret < 0) throw new SyscallError('BPF_MAP_GET_FD_BY_ID', -ret, `map id ${id}`);
+  return ret;
 }
 
 /** bpf_map_info for any map fd. */
@@ -220,7 +433,22 @@ export function mapInfoByFd(fd: number): MapInfoResult {
     maxEntries: readU32(MapInfo, info, 'max_entries'),
     flags: readU32(MapInfo, info, 'map_flags'),
     btfId: readU32(MapInfo, info, 'btf_id'),
+    btfKeyTypeId: readU32(MapInfo, info, 'btf_key_type_id'),
+    btfValueTypeId: readU32(MapInfo, info, 'btf_value_type_id'),
+    btfVmlinuxValueTypeId: readU32(MapInfo, info, 'btf_vmlinux_value_type_id'),
+    ifindex: readU32(MapInfo, info, 'ifindex'),
     mapExtra: read(MapInfo, info, 'map_extra') as bigint,
   };
 }
 
+/**
+ * BpfMap's constructor without its static side, for per-kind classes: each
+ * kind has its own `create(options)` with options of its own shape, which the
+ * base's static `create` would otherwise constrain. Instances are still
+ * `instanceof BpfMap`.
+ */
+export const MapBase = BpfMap as unknown as new <K, V>(fd: number, props: MapProps<K, V>) => BpfMap<K, V>;
+
+/** A file descriptor, or an object holding one (Program, BpfMap, a socket wrapper). */
+export type FdLike = number | { readonly fd: number };
+export const fdOf = (x: FdLike): number => (typeof x === 'number' ? x : x.fd);

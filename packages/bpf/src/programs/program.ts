@@ -125,6 +125,15 @@ export class Program {
     return this.handle.fd;
   }
 
+  /**
+   * Wrap a program fd you own (from BPF_OBJ_GET, BPF_PROG_GET_FD_BY_ID, ...);
+   * type and name come from bpf_prog_info. The Program takes ownership of `fd`.
+   */
+  static fromFd(fd: number): Program {
+    const info = programInfoByFd(fd);
+    return new Program(fd, info.type, info.name);
+  }
+
   /** Load a program; a verifier rejection throws VerifierError with the whole log. */
   static load(opts: ProgramLoadOptions): Program {
     const type = progTypeNumber(opts.type);

@@ -85,6 +85,9 @@ export const ProgAttachAttr = struct('prog_attach', A, {
   attach_type: { offset: 8, type: 'u32' },
   attach_flags: { offset: 12, type: 'u32' },
   replace_bpf_fd: { offset: 16, type: 'u32' },
+  // mprog targets (tcx, netkit): position relative to a prog/link, and an optimistic-lock revision.
+  relative_fd: { offset: 20, type: 'u32', ...NEW },
+  expected_revision: { offset: 24, type: 'u64', ...NEW },
 });
 
 export const TestRunAttr = struct('test_run', A, {
@@ -134,6 +137,7 @@ export const ProgQueryAttr = struct('prog_query', A, {
 export const RawTracepointAttr = struct('raw_tracepoint', A, {
   name: { offset: 0, type: 'ptr', c: 'raw_tracepoint.name' },
   prog_fd: { offset: 8, type: 'u32', c: 'raw_tracepoint.prog_fd' },
+  cookie: { offset: 16, type: 'u64', c: 'raw_tracepoint.cookie', ...NEW },
 });
 
 export const BtfLoadAttr = struct('btf_load', A, {
@@ -183,6 +187,17 @@ export const LinkDetachAttr = struct('link_detach', A, {
 export const EnableStatsAttr = struct('enable_stats', A, {
   type: { offset: 0, type: 'u32', c: 'enable_stats.type' },
 });
+
+/** union bpf_iter_link_info: what link_create.iter_info points at (map, cgroup and task iterators). */
+export const IterLinkInfo = struct('bpf_iter_link_info', 'union bpf_iter_link_info', {
+  map_fd: { offset: 0, type: 'u32', c: 'map.map_fd' },
+  cgroup_order: { offset: 0, type: 'u32', c: 'cgroup.order' },
+  cgroup_fd: { offset: 4, type: 'u32', c: 'cgroup.cgroup_fd' },
+  cgroup_id: { offset: 8, type: 'u64', c: 'cgroup.cgroup_id' },
+  task_tid: { offset: 0, type: 'u32', c: 'task.tid' },
+  task_pid: { offset: 4, type: 'u32', c: 'task.pid' },
+  task_pid_fd: { offset: 8, type: 'u32', c: 'task.pid_fd' },
+}, 16);
 
 export const IterCreateAttr = struct('iter_create', A, {
   link_fd: { offset: 0, type: 'u32', c: 'iter_create.link_fd' },
@@ -262,7 +277,30 @@ export const LinkInfo = struct('bpf_link_info', 'struct bpf_link_info', {
   netfilter_pf: { offset: 16, type: 'u32', c: 'netfilter.pf', ...NEW },
   netfilter_hooknum: { offset: 20, type: 'u32', c: 'netfilter.hooknum', ...NEW },
   netfilter_priority: { offset: 24, type: 's32', c: 'netfilter.priority', ...NEW },
+  netfilter_flags: { offset: 28, type: 'u32', c: 'netfilter.flags', ...NEW },
+  sockmap_map_id: { offset: 16, type: 'u32', c: 'sockmap.map_id', ...NEW },
+  sockmap_attach_type: { offset: 20, type: 'u32', c: 'sockmap.attach_type', ...NEW },
 }, 96);
+
+/** struct bpf_flow_keys: a flow dissector's output (BPF_PROG_TEST_RUN returns it in data_out). */
+export const FlowKeysLayout = struct('bpf_flow_keys', 'struct bpf_flow_keys', {
+  nhoff: { offset: 0, type: 'u16' },
+  thoff: { offset: 2, type: 'u16' },
+  addr_proto: { offset: 4, type: 'u16' },
+  is_frag: { offset: 6, type: 'u8' },
+  is_first_frag: { offset: 7, type: 'u8' },
+  is_encap: { offset: 8, type: 'u8' },
+  ip_proto: { offset: 9, type: 'u8' },
+  n_proto: { offset: 10, type: 'u16' },
+  sport: { offset: 12, type: 'u16' },
+  dport: { offset: 14, type: 'u16' },
+  ipv4_src: { offset: 16, type: { bytes: 4 } },
+  ipv4_dst: { offset: 20, type: { bytes: 4 } },
+  ipv6_src: { offset: 16, type: { bytes: 16 } },
+  ipv6_dst: { offset: 32, type: { bytes: 16 } },
+  flags: { offset: 48, type: 'u32' },
+  flow_label: { offset: 52, type: 'u32' },
+}, 56);
 
 export const BtfInfo = struct('bpf_btf_info', 'struct bpf_btf_info', {
   btf: { offset: 0, type: 'ptr' },

@@ -71,9 +71,13 @@ export function nest(outer: Encoded, inner: Encoded): Encoded {
  */
 export function encode<F extends Fields>(s: Struct<F>, values: Values<F>, size = s.size): Encoded {
   const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
   const pointers: PointerPatch[] = [];
-  for (const [key, raw] of Object.entries(values) as [string, FieldValue][]) {
+  // for-in + hasOwn rather than Object.entries, and no DataView over `bytes`:
+  // this runs once per map lookup, and touching `bytes.buffer` would move a
+  // small attr out of the JS heap (a malloc per call; see bench/README.md).
+  for (const key in values) {
+    if (!Object.hasOwn(values, key)) continue;
+    const raw: FieldValue = values[key];
     const f = s.fields[key];
     if (!f) throw new TypeError(`${s.name}: no field '${key}'`);
     if (raw === undefined) continue;
@@ -91,9 +95,42 @@ export function encode<F extends Fields>(s: Struct<F>, values: Values<F>, size =
     if (raw === null || typeof raw === 'object' || typeof raw === 'string') {
       throw new TypeError(`${s.name}.${key}: ${t} field needs a number or bigint`);
     }
-    writeScalar(view, f.offset, t, raw);
+    putScalar(bytes, f.offset, t, raw);
   }
   return { bytes, pointers };
+}
+
+/** writeScalar's little-endian bytes, written straight into `bytes` (no DataView). */
+export function putScalar(bytes: Uint8Array, offset: number, t: Scalar, v: number | bigint): void {
+  switch (t) {
+    case 'u8': bytes[offset] = Number(v); return;
+    case 'u16': {
+      const x = Number(v);
+      bytes[offset] = x;
+      bytes[offset + 1] = x >>> 8;
+      return;
+    }
+    case 'u32': case 's32': put32(bytes, offset, Number(v) >>> 0); return;
+    case 'u64': case 's64': {
+      if (typeof v === 'number' && Number.isSafeInteger(v)) {
+        // Two's complement halves of a safe integer, without a BigInt.
+        put32(bytes, offset, v >>> 0);
+        put32(bytes, offset + 4, Math.floor(v / 0x100000000) >>> 0);
+        return;
+      }
+      const b = BigInt.asUintN(64, BigInt(v));
+      put32(bytes, offset, Number(b & 0xffffffffn));
+      put32(bytes, offset + 4, Number(b >> 32n));
+      return;
+    }
+  }
+}
+
+function put32(bytes: Uint8Array, offset: number, x: number): void {
+  bytes[offset] = x;
+  bytes[offset + 1] = x >>> 8;
+  bytes[offset + 2] = x >>> 16;
+  bytes[offset + 3] = x >>> 24;
 }
 
 export function writeScalar(view: DataView, offset: number, t: Scalar, v: number | bigint): void {

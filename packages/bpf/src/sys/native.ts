@@ -16,10 +16,14 @@ export interface PollHandle { readonly __pollHandle: unique symbol }
 
 export interface NativeBinding {
   bpf(cmd: number, attr: Uint8Array, pointers?: readonly PointerPatch[], nested?: readonly NestedPointerPatch[]): number;
-  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** bpf() with at most two pointer fields given positionally (offset -1: unused): the map-element hot path. */
+  bpf2(cmd: number, attr: Uint8Array, offsetA: number, targetA: Bytes | null, offsetB: number, targetB: Bytes | null): number;
+  /** `pointers` patches addresses into attr like bpf()'s (config1 = uprobe_path / kprobe_func). */
+  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, pointers?: readonly PointerPatch[]): number;
   ioctl(fd: number, request: number, arg?: number | bigint | Bytes | null): number;
   close(fd: number): number;
-  mmap(fd: number, length: number, prot: number, flags: number, offset: number): ArrayBuffer | number;
+  /** `hint`: an address suggestion, never MAP_FIXED (BPF arenas with a fixed user address need it). */
+  mmap(fd: number, length: number, prot: number, flags: number, offset: number, hint?: bigint): ArrayBuffer | number;
   munmap(buffer: ArrayBuffer): number;
   pollStart(fd: number, events: number, callback: (status: number, events: number) => void): PollHandle | number;
   pollStop(handle: PollHandle): number;
@@ -35,6 +39,8 @@ export interface NativeBinding {
   mount(source: string, target: string, fstype: string, flags: number, data: string | null): number;
   statfsType(path: string): number;
   pageSize(): number;
+  /** pidfd_open(2): an fd referring to process `pid` (task storage keys). */
+  pidfdOpen(pid: number, flags?: number): number;
 }
 
 function load(): NativeBinding {

@@ -1,0 +1,43 @@
+// The lockne-bpf command tree and its error handling; main.ts runs it.
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { AsmError } from '@lockne/obj';
+import { BpfError } from '../errors.js';
+import { registerAsm } from './commands/asm.js';
+import { registerDisasm } from './commands/disasm.js';
+import { registerLists } from './commands/list.js';
+import { registerMapDump } from './commands/map-dump.js';
+import { registerProbe } from './commands/probe.js';
+import { registerTestRun } from './commands/test-run.js';
+
+const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+/** The command tree (exported for tests and embedding). */
+export function buildCli(): Command {
+  const cli = new Command('lockne-bpf')
+    .description('eBPF from the command line: assemble, disassemble, test-run, list, dump, probe')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerAsm(cli);
+  registerDisasm(cli);
+  registerTestRun(cli);
+  const map = registerLists(cli);
+  registerMapDump(map);
+  registerProbe(cli);
+  return cli;
+}
+
+/** Run with `argv` (as process.argv); returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync([...argv]);
+    return 0;
+  } catch (e) {
+    // Commander already printed usage errors, --help and --version.
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof BpfError || e instanceof AsmError) process.stderr.write(`lockne-bpf: ${e.message}\n`);
+    else process.stderr.write(`lockne-bpf: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,441 @@
+// A pure BTF reader: header, string section and every type kind with its
+// vlen-sized tail. Parsing validates the whole layout once (bounds, kinds,
+// name offsets, type references) and records where each type starts; types,
+// strings and the name index are decoded lazily on first use and cached. After
+// parse() succeeds nothing else throws BtfParseError: every offset and id a
+// decoded type holds has been checked.
+//
+// @example
+// const btf = BtfReader.parse(fs.readFileSync('/sys/kernel/btf/vmlinux'));
+// const id = btf.findId('btf_trace_sched_process_exec', 'TYPEDEF');
+// const fn = btf.find('bpf_iter_task', 'FUNC'); // BtfFunc | undefined
+import {
+  BTF_KIND_NAMES, BTF_LINKAGE, BtfKind, BtfParseError,
+  type BtfHeader, type BtfKindName, type BtfMember, type BtfType, type BtfTypeOf,
+} from './reader-types.js';
+
+export * from './reader-types.js';
+
+const HEADER_SIZE = 24;
+const MAGIC = 0xeb9f;
+
+export interface BtfReadOptions {
+  /** Base BTF of split BTF (kernel module BTF is split on top of vmlinux). */
+  base?: BtfReader;
+}
+
+/** Kinds whose btf_type.size_type field is a type id rather than a size. */
+function sizeTypeIsRef(kind: number): boolean {
+  switch (kind) {
+    case BtfKind.PTR: case BtfKind.TYPEDEF: case BtfKind.VOLATILE: case BtfKind.CONST: case BtfKind.RESTRICT:
+    case BtfKind.FUNC: case BtfKind.FUNC_PROTO: case BtfKind.VAR: case BtfKind.DECL_TAG: case BtfKind.TYPE_TAG:
+      return true;
+    default:
+      return false;
+  }
+}
+
+export class BtfReader {
+  readonly header: BtfHeader;
+  readonly littleEndian: boolean;
+  readonly base: BtfReader | undefined;
+  /** First type id defined by this blob: 1, or the base's lastId + 1 for split BTF. */
+  readonly firstId: number;
+  /** Last valid type id (ids firstId..lastId are here, lower ones in the base). */
+  readonly lastId: number;
+
+  /** The type section as host-order words. */
+  readonly #w: Uint32Array;
+  /** Word index of each type in #w, indexed by id - firstId. */
+  readonly #starts: Uint32Array;
+  readonly #strLen: number;
+  /** String offsets below this belong to the base. */
+  readonly #strBase: number;
+  /** The string section, as a Buffer view for native substring search. */
+  readonly #str: Buffer;
+  readonly #cache: (BtfType | undefined)[] = [];
+  /** name offset -> type ids with that name_off; built on the first name lookup. */
+  #byNameOff: NameOffIndex | undefined;
+  readonly #byName = new Map<string, readonly number[]>();
+
+  private constructor(bytes: Uint8Array, header: BtfHeader, le: boolean, base: BtfReader | undefined, words: Uint32Array, starts: Uint32Array) {
+    this.header = header;
+    this.littleEndian = le;
+    this.base = base;
+    this.firstId = base ? base.lastId + 1 : 1;
+    this.lastId = this.firstId + starts.length - 1;
+    this.#w = words;
+    this.#starts = starts;
+    this.#strLen = header.strLen;
+    this.#str = Buffer.from(bytes.buffer, bytes.byteOffset + header.hdrLen + header.strOff, header.strLen);
+    this.#strBase = base ? base.stringsLength : 0;
+  }
+
+  /**
+   * Validate and index a BTF blob. Throws BtfParseError (with the byte offset)
+   * on malformed input. The reader keeps views of `bytes`: do not modify them.
+   */
+  static parse(bytes: Uint8Array, opts: BtfReadOptions = {}): BtfReader {
+    if (bytes.byteLength < HEADER_SIZE) throw new BtfParseError(`${bytes.byteLength} bytes is shorter than the ${HEADER_SIZE}-byte header`, 0);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let le = true;
+    if (view.getUint16(0, true) !== MAGIC) {
+      if (view.getUint16(0, false) !== MAGIC) throw new BtfParseError(`bad magic 0x${view.getUint16(0, true).toString(16)}`, 0);
+      le = false;
+    }
+    const h32 = (o: number): number => view.getUint32(o, le);
+    const header: BtfHeader = {
+      magic: MAGIC, version: view.getUint8(2), flags: view.getUint8(3), hdrLen: h32(4),
+      typeOff: h32(8), typeLen: h32(12), strOff: h32(16), strLen: h32(20),
+    };
+    if (header.version !== 1) throw new BtfParseError(`unsupported version ${header.version}`, 2);
+    const len = bytes.byteLength;
+    if (header.hdrLen < HEADER_SIZE || header.hdrLen > len) throw new BtfParseError(`header length ${header.hdrLen} outside 24..${len}`, 4);
+    const typeStart = header.hdrLen + header.typeOff;
+    const typeEnd = typeStart + header.typeLen;
+    const strStart = header.hdrLen + header.strOff;
+    const strEnd = strStart + header.strLen;
+    if (header.typeOff % 4 !== 0 || header.typeLen % 4 !== 0) throw new BtfParseError(`type section ${header.typeOff}+${header.typeLen} is not 4-byte aligned`, 8);
+    if (typeEnd > len) throw new BtfParseError(`type section ${typeStart}..${typeEnd} runs past the end (${len})`, 12);
+    if (strEnd > len) throw new BtfParseError(`string section ${strStart}..${strEnd} runs past the end (${len})`, 20);
+    if (typeStart < strEnd && strStart < typeEnd && header.typeLen > 0 && header.strLen > 0) {
+      throw new BtfParseError('type and string sections overlap', 8);
+    }
+    const base = opts.base;
+    if (header.strLen > 0) {
+      if (bytes[strEnd - 1] !== 0) throw new BtfParseError('string section does not end with NUL', strEnd - 1);
+      if (!base && bytes[strStart] !== 0) throw new BtfParseError('string section does not start with an empty string', strStart);
+    } else if (!base) {
+      throw new BtfParseError('empty string section', 20);
+    }
+    const strTotal = (base ? base.stringsLength : 0) + header.strLen;
+    const firstId = base ? base.lastId + 1 : 1;
+    const w = typeWords(bytes, typeStart, header.typeLen, le);
+    const starts = scanTypes(w, typeStart, strTotal, firstId);
+    return new BtfReader(bytes, header, le, base, w, starts);
+  }
+
+  /** Bytes of string section this BTF can address (the base's plus its own). */
+  get stringsLength(): number {
+    return this.#strBase + this.#strLen;
+  }
+
+  /** Number of types defined here (not counting the base or void). */
+  get count(): number {
+    return this.#starts.length;
+  }
+
+  /** The NUL-terminated string at `off` (an offset into base + own strings). */
+  string(off: number): string {
+    if (off < this.#strBase && this.base) return this.base.string(off);
+    const rel = off - this.#strBase;
+    if (!Number.isInteger(rel) || rel < 0 || rel >= this.#strLen) throw new RangeError(`BTF string offset ${off} outside 0..${this.stringsLength - 1}`);
+    // The section ends with NUL (checked by parse), so indexOf always finds one.
+    return this.#str.toString('utf8', rel, this.#str.indexOf(0, rel));
+  }
+
+  #start(id: number): number {
+    const i = id - this.firstId;
+    if (!Number.isInteger(id) || i < 0 || i >= this.#starts.length) throw new RangeError(`BTF type id ${id} outside ${this.firstId}..${this.lastId}`);
+    return this.#starts[i]!;
+  }
+
+  /** Kind of type `id` without decoding it. */
+  kind(id: number): BtfKindName {
+    if (id < this.firstId && this.base) return this.base.kind(id);
+    return BTF_KIND_NAMES[(this.#w[this.#start(id) + 1]! >>> 24) & 0x1f]!;
+  }
+
+  /** Name of type `id` ('' when anonymous) without decoding the rest. */
+  name(id: number): string {
+    if (id < this.firstId && this.base) return this.base.name(id);
+    return this.string(this.#w[this.#start(id)]!);
+  }
+
+  /** The decoded type `id` (cached). Id 0 is void and has no type: RangeError. */
+  type(id: number): BtfType {
+    if (id < this.firstId && this.base) return this.base.type(id);
+    const i = id - this.firstId;
+    const hit = this.#cache[i];
+    if (hit) return hit;
+    const t = this.#decode(id, this.#start(id));
+    this.#cache[i] = t;
+    return t;
+  }
+
+  /** The type `id`, checked to be of `kind`; throws TypeError otherwise. */
+  typeOf<K extends BtfKindName>(id: number, kind: K): BtfTypeOf<K> {
+    const t = this.type(id);
+    if (t.kind !== kind) throw new TypeError(`BTF type ${id} is ${t.kind} '${t.name}', not ${kind}`);
+    return t as BtfTypeOf<K>;
+  }
+
+  /**
+   * Every type id named `name` (base ids first). The first lookup indexes all
+   * types by name offset (a few ms for vmlinux); a lookup then finds the name's
+   * offsets in the string table and is cached. Names are matched as UTF-8
+   * bytes, so a name that is not valid UTF-8 cannot be found.
+   */
+  idsByName(name: string): readonly number[] {
+    const cached = this.#byName.get(name);
+    if (cached) return cached;
+    const own: number[] = [];
+    if (name !== '' && !name.includes('\0')) {
+      const index = this.#nameOffIndex();
+      // Every place the string ends: a name may also point into the middle of a longer string.
+      const needle = Buffer.from(`${name}\0`, 'utf8');
+      for (let at = this.#str.indexOf(needle); at >= 0; at = this.#str.indexOf(needle, at + 1)) {
+        index.collect(this.#strBase + at, own);
+      }
+      own.sort((a, b) => a - b);
+    }
+    const ids = this.base ? [...this.base.idsByName(name), ...own] : own;
+    this.#byName.set(name, ids);
+    return ids;
+  }
+
+  /** The first type id named `name` (of `kind` when given), or undefined. */
+  findId(name: string, kind?: BtfKindName): number | undefined {
+    for (const id of this.idsByName(name)) if (!kind || this.kind(id) === kind) return id;
+    return undefined;
+  }
+
+  /** The first type named `name` of `kind`, decoded, or undefined. */
+  find<K extends BtfKindName>(name: string, kind: K): BtfTypeOf<K> | undefined {
+    const id = this.findId(name, kind);
+    return id === undefined ? undefined : this.typeOf(id, kind);
+  }
+
+  /** Follow TYPEDEF/CONST/VOLATILE/RESTRICT/TYPE_TAG to the underlying type id (0 for void). */
+  skipModifiers(id: number): number {
+    for (let hops = 0; id !== 0 && hops <= this.lastId; hops++) {
+      const t = this.type(id);
+      if (t.kind !== 'TYPEDEF' && t.kind !== 'CONST' && t.kind !== 'VOLATILE' && t.kind !== 'RESTRICT' && t.kind !== 'TYPE_TAG') return id;
+      id = t.type;
+    }
+    if (id === 0) return 0;
+    throw new TypeError(`BTF type ${id}: modifier chain loops`);
+  }
+
+  /** Every type defined here, in id order (decoded lazily). */
+  *types(): IterableIterator<BtfType> {
+    for (let id = this.firstId; id <= this.lastId; id++) yield this.type(id);
+  }
+
+  #nameOffIndex(): NameOffIndex {
+    this.#byNameOff ??= new NameOffIndex(this.#w, this.#starts, this.firstId, this.#strBase);
+    return this.#byNameOff;
+  }
+
+  #decode(id: number, i: number): BtfType {
+    const w = this.#w;
+    const info = w[i + 1]!;
+    const kind = BTF_KIND_NAMES[(info >>> 24) & 0x1f]!;
+    const vlen = info & 0xffff;
+    const kflag = (info >>> 31) === 1;
+    const name = this.string(w[i]!);
+    const st = w[i + 2]!;
+    const t = i + 3;
+    switch (kind) {
+      case 'INT': {
+        const enc = w[t]!;
+        const e = (enc >>> 24) & 0x0f;
+        return { id, kind, name, size: st, signed: (e & 1) !== 0, char: (e & 2) !== 0, bool: (e & 4) !== 0, bitOffset: (enc >>> 16) & 0xff, bits: enc & 0xff };
+      }
+      case 'PTR': case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG':
+        return { id, kind, name, type: st } as BtfType;
+      case 'ARRAY':
+        return { id, kind, name, elemType: w[t]!, indexType: w[t + 1]!, nelems: w[t + 2]! };
+      case 'STRUCT': case 'UNION': {
+        const members: BtfMember[] = [];
+        for (let k = 0, m = t; k < vlen; k++, m += 3) {
+          const off = w[m + 2]!;
+          members.push({
+            name: this.string(w[m]!), type: w[m + 1]!,
+            bitOffset: kflag ? off & 0xffffff : off, bitfieldSize: kflag ? off >>> 24 : 0,
+          });
+        }
+        return { id, kind, name, size: st, members } as BtfType;
+      }
+      case 'ENUM': {
+        const values = [];
+        for (let k = 0, m = t; k < vlen; k++, m += 2) values.push({ name: this.string(w[m]!), value: kflag ? w[m + 1]! | 0 : w[m + 1]! });
+        return { id, kind, name, size: st, signed: kflag, values };
+      }
+      case 'ENUM64': {
+        const values = [];
+        for (let k = 0, m = t; k < vlen; k++, m += 3) {
+          const v = (BigInt(w[m + 2]!) << 32n) | BigInt(w[m + 1]!);
+          values.push({ name: this.string(w[m]!), value: kflag ? BigInt.asIntN(64, v) : v });
+        }
+        return { id, kind, name, size: st, signed: kflag, values };
+      }
+      case 'FWD':
+        return { id, kind, name, fwdKind: kflag ? 'union' : 'struct' };
+      case 'FUNC':
+        return { id, kind, name, type: st, linkage: BTF_LINKAGE[vlen]! };
+      case 'FUNC_PROTO': {
+        const params = [];
+        for (let k = 0, m = t; k < vlen; k++, m += 2) params.push({ name: this.string(w[m]!), type: w[m + 1]! });
+        return { id, kind, name, returnType: st, params };
+      }
+      case 'VAR':
+        return { id, kind, name, type: st, linkage: BTF_LINKAGE[w[t]!]! };
+      case 'DATASEC': {
+        const vars = [];
+        for (let k = 0, m = t; k < vlen; k++, m += 3) vars.push({ type: w[m]!, offset: w[m + 1]!, size: w[m + 2]! });
+        return { id, kind, name, size: st, vars };
+      }
+      case 'FLOAT':
+        return { id, kind, name, size: st };
+      case 'DECL_TAG':
+        return { id, kind, name, type: st, componentIdx: w[t]! | 0 };
+    }
+  }
+}
+
+// Per-kind shape of the words after a btf_type, as tables so the scan below
+// does no per-type branching beyond a lookup (it runs ~130k times for vmlinux,
+// mostly before the JIT has warmed up).
+/** Fixed words after btf_type (-1: unknown kind). */
+const FIXED = Int8Array.from({ length: 32 }, (_, k) => {
+  switch (k) {
+    case BtfKind.INT: case BtfKind.VAR: case BtfKind.DECL_TAG: return 1;
+    case BtfKind.ARRAY: return 3;
+    case BtfKind.PTR: case BtfKind.STRUCT: case BtfKind.UNION: case BtfKind.ENUM: case BtfKind.FWD: case BtfKind.TYPEDEF:
+    case BtfKind.VOLATILE: case BtfKind.CONST: case BtfKind.RESTRICT: case BtfKind.FUNC: case BtfKind.FUNC_PROTO:
+    case BtfKind.DATASEC: case BtfKind.FLOAT: case BtfKind.TYPE_TAG: case BtfKind.ENUM64: return 0;
+    default: return -1;
+  }
+});
+/** Words per vlen entry. */
+const STRIDE = Int8Array.from({ length: 32 }, (_, k) =>
+  k === BtfKind.STRUCT || k === BtfKind.UNION || k === BtfKind.ENUM64 || k === BtfKind.DATASEC ? 3
+    : k === BtfKind.ENUM || k === BtfKind.FUNC_PROTO ? 2 : 0);
+/** Word of a vlen entry holding a name offset (-1: none). */
+const NAME_AT = Int8Array.from({ length: 32 }, (_, k) =>
+  k === BtfKind.STRUCT || k === BtfKind.UNION || k === BtfKind.ENUM || k === BtfKind.ENUM64 || k === BtfKind.FUNC_PROTO ? 0 : -1);
+/** Word of a vlen entry holding a type id (-1: none). */
+const REF_AT = Int8Array.from({ length: 32 }, (_, k) =>
+  k === BtfKind.STRUCT || k === BtfKind.UNION || k === BtfKind.FUNC_PROTO ? 1 : k === BtfKind.DATASEC ? 0 : -1);
+/** 1 when btf_type.size_type is a type id. */
+const ST_REF = Uint8Array.from({ length: 32 }, (_, k) => (sizeTypeIsRef(k) ? 1 : 0));
+
+/**
+ * Walk the type section once: bounds, kinds, name offsets, type references and
+ * per-kind values. Returns the word index of each type; throws BtfParseError
+ * with the byte offset of the first problem.
+ */
+function scanTypes(w: Uint32Array, typeStart: number, strTotal: number, firstId: number): Uint32Array {
+  const nw = w.length;
+  const starts = new Uint32Array(Math.floor(nw / 3));
+  let count = 0;
+  let maxRef = 0;
+  let maxRefAt = 0;
+  let badName = -1;
+  let i = 0;
+  while (i < nw) {
+    if (i + 3 > nw) throw new BtfParseError(`type ${firstId + count} is truncated`, typeStart + 4 * i);
+    const info = w[i + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    const fixed = FIXED[kind]!;
+    if (fixed < 0) throw new BtfParseError(`type ${firstId + count} has unknown kind ${kind}`, typeStart + 4 * (i + 1));
+    const stride = STRIDE[kind]!;
+    const t = i + 3;
+    const end = t + fixed + stride * vlen;
+    if (end > nw) {
+      throw new BtfParseError(`type ${firstId + count} (${BTF_KIND_NAMES[kind]}, vlen ${vlen}) runs past the type section`, typeStart + 4 * i);
+    }
+    if (w[i]! >= strTotal) { badName = i; break; }
+    if (ST_REF[kind] === 1 && w[i + 2]! > maxRef) { maxRef = w[i + 2]!; maxRefAt = i + 2; }
+    if (stride !== 0) {
+      const nameAt = NAME_AT[kind]!;
+      const refAt = REF_AT[kind]!;
+      for (let m = t; m < end; m += stride) {
+        if (nameAt >= 0 && w[m + nameAt]! >= strTotal) { badName = m + nameAt; break; }
+        if (refAt >= 0 && w[m + refAt]! > maxRef) { maxRef = w[m + refAt]!; maxRefAt = m + refAt; }
+      }
+      if (badName >= 0) break;
+    } else if (kind === BtfKind.ARRAY) {
+      if (w[t]! > maxRef) { maxRef = w[t]!; maxRefAt = t; }
+      if (w[t + 1]! > maxRef) { maxRef = w[t + 1]!; maxRefAt = t + 1; }
+    } else if (kind === BtfKind.FUNC) {
+      if (vlen >= BTF_LINKAGE.length) throw new BtfParseError(`FUNC ${firstId + count} has unknown linkage ${vlen}`, typeStart + 4 * (i + 1));
+    } else if (kind === BtfKind.VAR) {
+      if (w[t]! >= BTF_LINKAGE.length) throw new BtfParseError(`VAR ${firstId + count} has unknown linkage ${w[t]}`, typeStart + 4 * t);
+    } else if (kind === BtfKind.DECL_TAG) {
+      if ((w[t]! | 0) < -1) throw new BtfParseError(`DECL_TAG ${firstId + count} has component index ${w[t]! | 0}`, typeStart + 4 * t);
+    }
+    starts[count++] = i;
+    i = end;
+  }
+  if (badName >= 0) {
+    throw new BtfParseError(`name offset ${w[badName]} outside the string section (${strTotal} bytes)`, typeStart + 4 * badName);
+  }
+  const lastId = firstId + count - 1;
+  if (maxRef > lastId) throw new BtfParseError(`reference to type ${maxRef}, but the last type is ${lastId}`, typeStart + 4 * maxRefAt);
+  return starts.subarray(0, count);
+}
+
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The type section as host-order u32 words: a view when it is already aligned
+ * and in host order, otherwise a copy (byte-swapped for the other endianness).
+ */
+function typeWords(bytes: Uint8Array, start: number, len: number, le: boolean): Uint32Array {
+  const n = len / 4;
+  if (le === HOST_LE && (bytes.byteOffset + start) % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset + start, n);
+  const out = new Uint32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, len);
+  for (let i = 0; i < n; i++) out[i] = view.getUint32(4 * i, le);
+  return out;
+}
+
+/**
+ * Type ids by name offset: an open-addressing hash table in typed arrays (a
+ * Map of 100k+ entries costs several times more to build). Types sharing a
+ * name offset are chained through `next`.
+ */
+class NameOffIndex {
+  readonly #keys: Uint32Array; // name offset + 1; 0 = empty slot
+  readonly #head: Int32Array; // type index of the chain's first type
+  readonly #next: Int32Array; // next type index with the same name offset, or -1
+  readonly #mask: number;
+  readonly #firstId: number;
+
+  constructor(w: Uint32Array, starts: Uint32Array, firstId: number, strBase: number) {
+    let cap = 16;
+    while (cap < starts.length * 2) cap *= 2;
+    const keys = new Uint32Array(cap);
+    const head = new Int32Array(cap);
+    const next = new Int32Array(starts.length);
+    const mask = cap - 1;
+    for (let i = 0; i < starts.length; i++) {
+      const off = w[starts[i]!]!;
+      // Anonymous types have no name to find; names held by the base are found through it.
+      if (off === 0 || off < strBase) continue;
+      const key = off + 1;
+      let h = Math.imul(off, 0x9e3779b1) & mask;
+      let k = keys[h]!;
+      while (k !== 0 && k !== key) { h = (h + 1) & mask; k = keys[h]!; }
+      if (k === 0) { keys[h] = key; next[i] = -1; } else { next[i] = head[h]!; }
+      head[h] = i;
+    }
+    this.#keys = keys;
+    this.#head = head;
+    this.#next = next;
+    this.#mask = mask;
+    this.#firstId = firstId;
+  }
+
+  /** Append the ids of types whose name_off is `off` to `out`. */
+  collect(off: number, out: number[]): void {
+    const keys = this.#keys;
+    let h = Math.imul(off, 0x9e3779b1) & this.#mask;
+    while (keys[h] !== 0 && keys[h] !== off + 1) h = (h + 1) & this.#mask;
+    if (keys[h] === 0) return;
+    for (let i = this.#head[h]!; i >= 0; i = this.#next[i]!) out.push(this.#firstId + i);
+  }
+}
