@@ -68,3 +68,5 @@ export { attachSkSkb, BPF_F_INGRESS, type SkSkbKind } from './links/sk-skb.js';
 export { attachSkLookup } from './links/sk-lookup.js';
 export { attachFlowDissector, dissectFlow, decodeFlowKeys, FlowDissectorResult, type FlowKeys } from './links/flow-dissector.js';
 export { attachNetfilter, netfilterLinkInfo, NfProto, NfInetHook, NfVerdict, BPF_F_NETFILTER_IP_DEFRAG, type NetfilterOptions, type NetfilterLinkInfo, type NfProtoName, type NfInetHookName } from './links/netfilter.js';
+export { ReuseportSockArray, type ReuseportSockArrayOptions } from './maps/reuseport-sockarray.js';
+export { CgroupStorage, PerCpuCgroupStorage, cgroupStorageKey, type CgroupStorageKey, type CgroupStorageOptions } from './maps/cgroup-storage.js';

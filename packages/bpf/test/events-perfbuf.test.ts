@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assemble } from '@lockne/obj';
-import { ArgumentError, BpfMap, ClosedError, Errno, PerfBufferReader, Program, possibleCpuCount, type PerfSample } from '../src/index.js';
+import { ArgumentError, BpfMap, ClosedError, Errno, PerfBufferReader, PerfEventArray, Program, possibleCpuCount, type PerfSample } from '../src/index.js';
 import { PerfEventHeader, PerfMmapPage, PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PERF_SAMPLE_RAW } from '../src/events/perf-mmap.js';
 import { onlineCpus } from '../src/sys/perf.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
@@ -23,8 +23,8 @@ const RAW = 132;
 const FILL = 0x1122334455667788n;
 const BPF_F_TEST_RUN_ON_CPU = 1;
 
-function perfMap(name: string): BpfMap {
-  return BpfMap.create({ type: 'PERF_EVENT_ARRAY', keySize: 4, valueSize: 4, maxEntries: possibleCpuCount(), name });
+function perfMap(name: string): PerfEventArray {
+  return PerfEventArray.create({ name });
 }
 
 /**
@@ -33,7 +33,7 @@ function perfMap(name: string): BpfMap {
  * bpf_perf_event_output(ctx, events, BPF_F_CURRENT_CPU, ...). Returns the
  * helper's result (0, or -ENOSPC when the CPU's ring is full).
  */
-function outputProgram(events: BpfMap): Program {
+function outputProgram(events: { fd: number }): Program {
   const fill = Array.from({ length: 14 }, (_, i) => `*(u64 *)(r10 - ${112 - i * 8}) = r1`).join('\n');
   const text = `
     r6 = r1

@@ -8,10 +8,10 @@ import { Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assemble, BtfWriter } from '@lockne/obj';
 import {
-  ArgumentError, Btf, BpfMap, ClosedError, Program, ProgFlags, RingBufferReader, RingBufferSet, SyscallError,
-  UserRingBuffer, missingReason, probeMapType,
+  ArgumentError, Btf, BpfMap, ClosedError, Program, ProgFlags, RingBufMap, RingBufferReader, RingBufferSet, SyscallError,
+  UserRingBufMap, UserRingBuffer, missingReason, probeMapType,
 } from '../src/index.js';
-import { mapShared, pageSize, PROT_READ, PROT_WRITE } from '../src/events/mmap.js';
+import { mmapFd, pageSize, PROT_READ, PROT_WRITE } from '../src/maps/mmap.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
 
 checkFdLeaks();
@@ -53,7 +53,7 @@ function counters(m: BpfMap): { seq: number; drops: number } {
  * SCHED_CLS: copy the packet's first 128 bytes to the stack, put a sequence
  * number in the first 8, bpf_ringbuf_output them; count failed outputs.
  */
-function outputProgram(events: BpfMap, cnt: BpfMap): Program {
+function outputProgram(events: { fd: number }, cnt: BpfMap): Program {
   const text = `
     r6 = r1
     *(u32 *)(r10 - 4) = 0
@@ -442,7 +442,7 @@ test('an exception in onSample reaches onError in callback mode; the record coun
 test('RingBufferSet reads several ring buffers, each into its own callback', async (t) => {
   if (skipUnless(t, needRingbuf())) return;
   const a = BpfMap.create({ type: 'RINGBUF', maxEntries: 4096, name: 'lk_rb_a' });
-  const b = BpfMap.create({ type: 'RINGBUF', maxEntries: 8192, name: 'lk_rb_b' });
+  const b = RingBufMap.create({ size: 8192, name: 'lk_rb_b' }); // the typed map class works too
   const cntA = counterMap();
   const cntB = counterMap();
   const progA = outputProgram(a, cntA);
@@ -564,7 +564,7 @@ test('bad maps and arguments fail before any ring is mapped', (t) => {
       withCb.close();
     }
     // Why the data view is read-only: the kernel refuses to map it writable.
-    assert.throws(() => mapShared(events.fd, pageSize() + 2 * 4096, PROT_READ | PROT_WRITE, pageSize(), 'probe'), (e: unknown) =>
+    assert.throws(() => mmapFd(events.fd, pageSize() + 2 * 4096, PROT_READ | PROT_WRITE, pageSize(), 'probe'), (e: unknown) =>
       e instanceof SyscallError && e.syscall === 'mmap' && e.code === 'EPERM');
   } finally {
     events.close();
@@ -583,7 +583,7 @@ function needUserRingbuf(): string | null {
  * adds each sample's first u64 to a sum; writes [drained count, sum] to its ctx.
  * The callback is a static subprogram: the verifier needs BTF func_info for it.
  */
-function drainProgram(ring: BpfMap): Program {
+function drainProgram(ring: { fd: number }): Program {
   const text = `
     r6 = r1
     r1 = 0
@@ -679,7 +679,7 @@ test('user ring buffer: a program drains what userspace submitted, skipping disc
 
 test('user ring buffer: an unsubmitted sample holds back later ones; a full ring reserves null', (t) => {
   if (skipUnless(t, needUserRingbuf())) return;
-  const ring = BpfMap.create({ type: 'USER_RINGBUF', maxEntries: 4096, name: 'lk_urb_busy' });
+  const ring = UserRingBufMap.create({ size: 4096, name: 'lk_urb_busy' });
   const prog = drainProgram(ring);
   const w = UserRingBuffer.open(ring);
   try {

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArgumentError, NetlinkError, SyscallError, XdpAction, attachXdp, attachXdpNetlink, queryXdp, xdpLinkInfo,
-  type XdpMode,
+  ArgumentError, NetlinkError, SyscallError, XdpAction, attachXdp, attachXdpNetlink, netlink, queryXdp, withNetlink,
+  xdpLinkInfo, type XdpMode,
 } from '../src/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
 import { createVethPair, udpAcross } from './support/netns.js';
@@ -75,6 +75,9 @@ for (const mode of MODES) {
         const state = queryXdp(pair.ifB, ns);
         assert.equal(state.attached, mode);
         assert.equal(state.progId, pass.info().id);
+        // The RTM_GETLINK dump carries the same IFLA_XDP.
+        const dumped = withNetlink(ns, (nl) => netlink.listInterfaces(nl)).find((i) => i.index === pair.ifindexB);
+        assert.deepEqual(dumped?.xdp, state);
         // Without replace, an occupied slot is refused.
         assert.throws(() => attachXdpNetlink(drop, pair.ifB, { mode, ...ns }), (e: unknown) => {
           assert.ok(e instanceof NetlinkError);

@@ -46,7 +46,6 @@ test('stack: LIFO order', (t) => {
 test('queue: values a program pushes come out in order in user space, and back', (t) => {
   if (skipUnless(t, needRoot())) return;
   const q = QueueMap.create({ value: u32, maxEntries: 16, name: 'lk_queue_prog' });
-  // push(r6 = 100 + run index stored in the queue itself is not possible: push ctx-independent constants).
   const push = (v: number) => Program.load({
     type: 'SCHED_CLS',
     instructions: assemble(`

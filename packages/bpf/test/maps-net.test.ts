@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { once } from 'node:events';
 import { assemble } from '@lockne/obj';
-import { CpuMap, DevMap, DevMapHash, Errno, Program, SockHash, SockMap, SyscallError, XskMap, native, u64 } from '../src/index.js';
+import { CpuMap, DevMap, DevMapHash, Errno, Program, ReuseportSockArray, SockHash, SockMap, SyscallError, XskMap, native, u64 } from '../src/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
 
 checkFdLeaks();
@@ -175,5 +175,26 @@ test('xskmap: holds AF_XDP sockets (XDP redirects to them); other fds are refuse
     native.close(tcp);
     fs.closeSync(file);
     xm.close();
+  }
+});
+
+test('reuseport sockarray: a bound SO_REUSEPORT socket goes in, its cookie comes out', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  const SO_REUSEPORT = 15;
+  const m = ReuseportSockArray.create({ maxEntries: 2, name: 'lk_reuseport' });
+  const loopback = new Uint8Array([2, 0, 0, 0, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]); // sockaddr_in 127.0.0.1:0
+  const member = native.socket(2, 2, 0);
+  const plain = native.socket(2, 2, 0);
+  try {
+    assert.equal(native.setsockopt(member, SOL_SOCKET, SO_REUSEPORT, new Int32Array([1])), 0);
+    assert.equal(native.bind(member, loopback), 0);
+    assert.equal(native.bind(plain, loopback), 0);
+    m.set(0, member);
+    assert.equal(m.get(0), cookieOf(member));
+    assert.throws(() => m.set(1, plain), (e: unknown) => e instanceof SyscallError && e.code === 'EINVAL', 'no SO_REUSEPORT');
+  } finally {
+    native.close(member);
+    native.close(plain);
+    m.close();
   }
 });

@@ -6,11 +6,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { assemble } from '@lockne/obj';
 import { once } from 'node:events';
 import { BtfWriter } from '@lockne/obj';
 import {
-  Btf, BtfLoadError, CgrpStorage, InodeStorage, SkStorage, SyscallError, TaskStorage, array, cstring, native, struct, u16, u32, u64,
+  AttachType, Btf, BtfLoadError, CgroupStorage, CgrpStorage, InodeStorage, PerCpuCgroupStorage, Program, SkStorage, SyscallError,
+  TaskStorage, array, attachCgroup, cstring, native, possibleCpuCount, struct, u16, u32, u64,
 } from '../src/index.js';
 import { createCgroup, openCgroup, removeCgroup } from '../src/net/cgroup.js';
 import { checkFdLeaks, needRoot, skipUnless, uniqueName } from './support/kernel.js';
@@ -191,5 +193,56 @@ test('inode storage: keyed by any fd of the file (bpf LSM)', (t) => {
     fs.closeSync(fd2);
     m.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('legacy cgroup storage: one element per attachment, counted by the attached program per packet', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  const shared = CgroupStorage.create({ value: u64, name: 'lk_cg_stor' });
+  const pcpu = PerCpuCgroupStorage.create({ value: u64, name: 'lk_cg_pstor' });
+  const dir = createCgroup(uniqueName('cgst'));
+  const prog = Program.load({
+    type: 'CGROUP_SKB',
+    expectedAttachType: 'CGROUP_INET_EGRESS',
+    instructions: assemble(`
+      r1 = map[shared] ll
+      r2 = 0
+      call bpf_get_local_storage
+      r1 = 1
+      lock *(u64 *)(r0 + 0) += r1
+      r1 = map[pcpu] ll
+      r2 = 0
+      call bpf_get_local_storage
+      r1 = *(u64 *)(r0 + 0)
+      r1 += 1
+      *(u64 *)(r0 + 0) = r1
+      r0 = 1 // let the packet through
+      exit`, { maps: { shared: shared.fd, pcpu: pcpu.fd } }),
+  });
+  let link: { close(): void } | undefined;
+  try {
+    assert.deepEqual([...shared.keys()], [], 'no attachment, no element');
+    link = attachCgroup(prog, dir, 'CGROUP_INET_EGRESS');
+    const key = { cgroupInodeId: BigInt(fs.statSync(dir).ino), attachType: AttachType.CGROUP_INET_EGRESS };
+    assert.deepEqual([...shared.entries()], [[key, 0n]]);
+    // A child joins the cgroup and sends three UDP datagrams to loopback.
+    const script = `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'cgroup.procs'))}, String(process.pid));
+      const s = require('dgram').createSocket('udp4'); let n = 0;
+      const go = () => s.send('x', 9, '127.0.0.1', () => { if (++n < 3) go(); else s.close(); }); go();`;
+    const r = spawnSync(process.execPath, ['-e', script], { stdio: 'pipe', timeout: 10_000 });
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.equal(shared.get(key), 3n);
+    const perCpu = pcpu.get(key)!;
+    assert.equal(perCpu.length, possibleCpuCount());
+    assert.equal(perCpu.reduce((a, b) => a + b, 0n), 3n);
+    shared.set(key, 100n);
+    assert.equal(shared.get(key), 100n);
+    assert.throws(() => shared.set({ ...key, cgroupInodeId: key.cgroupInodeId + 12345n }, 1n), (e: unknown) => e instanceof SyscallError && e.code === 'ENOENT', 'user space cannot create elements');
+  } finally {
+    link?.close();
+    prog.close();
+    shared.close();
+    pcpu.close();
+    removeCgroup(dir);
   }
 });

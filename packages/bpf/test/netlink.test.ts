@@ -118,6 +118,8 @@ test('dump and get interfaces inside a test namespace', (t) => {
     assert.equal(lo.index, 1);
     assert.equal(lo.flags & 1, 1, 'lo is up');
     assert.equal(lo.xdp.attached, 'none');
+    const veth = ifs.find((i) => i.name === pair.ifB)!;
+    assert.deepEqual([veth.index, veth.address, veth.operstate, veth.mtu], [pair.ifindexB, pair.macB, netlink.OperState.UP, 1500]);
     const nl = NetlinkSocket.open({ netns: pair.a.name });
     try {
       assert.equal(getInterface(nl, pair.ifA).index, pair.ifindexA);

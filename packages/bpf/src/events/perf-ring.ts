@@ -11,13 +11,15 @@
 // wraps the end is copied into a scratch buffer.
 import { FdHandle } from '../fd.js';
 import { perfEventOpen, perfIoctl } from '../sys/perf.js';
-import { mapShared, unmap, pageSize, PROT_READ, PROT_WRITE } from './mmap.js';
-import { PerfMmapPage, bpfOutputAttr, PERF_RECORD_LOST, PERF_RECORD_SAMPLE, type BpfOutputAttrOptions } from './perf-mmap.js';
+import { mmapFd, unmap, pageSize, PROT_READ, PROT_WRITE } from '../maps/mmap.js';
+import { PerfEventHeader, PerfMmapPage, bpfOutputAttr, PERF_RECORD_LOST, PERF_RECORD_SAMPLE, type BpfOutputAttrOptions } from './perf-mmap.js';
 import { ArgumentError, BpfError } from '../errors.js';
 
 const HEAD = PerfMmapPage.fields.data_head.offset / 8;
 const TAIL = PerfMmapPage.fields.data_tail.offset / 8;
-const HEADER_SIZE = 8;
+const HEADER_SIZE = PerfEventHeader.size;
+const TYPE_AT = PerfEventHeader.fields.type.offset;
+const SIZE_AT = PerfEventHeader.fields.size.offset;
 
 export interface PerfRingSink {
   /** A PERF_RECORD_SAMPLE's raw data (a view, valid during the call). */
@@ -51,7 +53,7 @@ export class PerfRing {
     this.handle = new FdHandle(fd, `perf event (${this.#what})`);
     const page = pageSize();
     try {
-      this.#buf = mapShared(fd, (1 + pages) * page, PROT_READ | PROT_WRITE, 0, this.#what);
+      this.#buf = mmapFd(fd, (1 + pages) * page, PROT_READ | PROT_WRITE, 0, this.#what);
     } catch (e) {
       this.handle.close();
       throw e;
@@ -93,8 +95,8 @@ export class PerfRing {
         const off = tail % size;
         const at = this.#dataOffset + off;
         // Records are 8-byte aligned and the ring a power of two: a header never wraps.
-        const type = this.#u32(this.#bytes, at);
-        const recSize = this.#bytes[at + 6]! | (this.#bytes[at + 7]! << 8);
+        const type = this.#u32(this.#bytes, at + TYPE_AT);
+        const recSize = this.#bytes[at + SIZE_AT]! | (this.#bytes[at + SIZE_AT + 1]! << 8);
         if (recSize < HEADER_SIZE || recSize > head - tail) {
           throw new BpfError(`${this.#what}: corrupt perf record (type ${type}, size ${recSize}) at position ${tail}`);
         }
@@ -126,7 +128,7 @@ export class PerfRing {
 
   /** Unmap and close the event. */
   release(): void {
-    unmap(this.#buf, this.#what);
+    unmap(this.#buf);
     this.handle.close();
   }
 

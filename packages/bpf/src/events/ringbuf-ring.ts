@@ -16,7 +16,7 @@
 // Atomics.store (sequentially consistent, so at least acquire/release) on
 // views of the mapped ArrayBuffer give exactly that; plain typed-array reads
 // could be reordered or hoisted by the JIT. Atomics work on non-shared buffers.
-import { mapShared, unmap, pageSize, PROT_READ, PROT_WRITE } from './mmap.js';
+import { mmapFd, unmap, pageSize, PROT_READ, PROT_WRITE } from '../maps/mmap.js';
 import { ArgumentError, BpfError } from '../errors.js';
 
 export const RINGBUF_BUSY_BIT = 1 << 31;
@@ -57,11 +57,11 @@ export class RingbufMemory {
     const page = pageSize();
     this.size = size;
     this.#what = what;
-    this.#consumerPage = mapShared(fd, page, PROT_READ | PROT_WRITE, 0, `${what} consumer page`);
+    this.#consumerPage = mmapFd(fd, page, PROT_READ | PROT_WRITE, 0, `${what} consumer page`);
     try {
-      this.#producer = mapShared(fd, page + 2 * size, PROT_READ, page, `${what} producer page and data`);
+      this.#producer = mmapFd(fd, page + 2 * size, PROT_READ, page, `${what} producer page and data`);
     } catch (e) {
-      unmap(this.#consumerPage, what);
+      unmap(this.#consumerPage);
       throw e;
     }
     this.#cons = new BigInt64Array(this.#consumerPage, 0, 1);
@@ -137,7 +137,7 @@ export class RingbufMemory {
   }
 
   release(): void {
-    unmap(this.#producer, this.#what);
-    unmap(this.#consumerPage, this.#what);
+    unmap(this.#producer);
+    unmap(this.#consumerPage);
   }
 }

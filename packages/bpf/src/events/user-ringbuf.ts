@@ -17,7 +17,7 @@
 // __atomic_exchange_n) after the sample's bytes are written. Atomics.load /
 // store / exchange on the mapped ArrayBuffer provide that (they are
 // sequentially consistent and work on non-shared buffers).
-import { mapShared, unmap, pageSize, PROT_READ, PROT_WRITE } from './mmap.js';
+import { mmapFd, unmap, pageSize, PROT_READ, PROT_WRITE } from '../maps/mmap.js';
 import { checkRingSize, recordSpan, RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RINGBUF_HDR_SZ } from './ringbuf-ring.js';
 import { ringMapInfo, type MapRef } from './ringbuf.js';
 import { MapType } from '../sys/consts.js';
@@ -59,11 +59,11 @@ export class UserRingBuffer {
     const page = pageSize();
     this.size = size;
     this.description = what;
-    this.#consumerPage = mapShared(map.fd, page, PROT_READ, 0, `${what} consumer page`);
+    this.#consumerPage = mmapFd(map.fd, page, PROT_READ, 0, `${what} consumer page`);
     try {
-      this.#producer = mapShared(map.fd, page + 2 * size, PROT_READ | PROT_WRITE, page, `${what} producer page and data`);
+      this.#producer = mmapFd(map.fd, page + 2 * size, PROT_READ | PROT_WRITE, page, `${what} producer page and data`);
     } catch (e) {
-      unmap(this.#consumerPage, what);
+      unmap(this.#consumerPage);
       throw e;
     }
     this.#cons = new BigInt64Array(this.#consumerPage, 0, 1);
@@ -144,8 +144,8 @@ export class UserRingBuffer {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    unmap(this.#producer, this.description);
-    unmap(this.#consumerPage, this.description);
+    unmap(this.#producer);
+    unmap(this.#consumerPage);
   }
 
   #commit(sample: Uint8Array, discard: boolean): void {

@@ -28,6 +28,7 @@ export interface Codec<T> {
   readonly shape?: Shape;
   /** Write `value` into `out` (exactly `size` bytes, zeroed). */
   encode(value: T, out: Uint8Array): void;
+  /** Read a value; copy what you keep: `bytes` may be a buffer the map reuses. */
   decode(bytes: Uint8Array): T;
 }
 

@@ -31,8 +31,8 @@ export function fdIn64(what: string): Codec<FdLike | bigint> {
     size: 8,
     align: 8,
     encode(v, out) {
-      const fd = typeof v === 'bigint' ? Number(v) : fdNumber(v, what);
-      fdNumber(fd, what);
+      // A bigint is accepted so that a value read back (V) type-checks when written; it must still be an fd.
+      const fd = fdNumber(typeof v === 'bigint' && v <= 0x7fffffffn ? Number(v) : (v as FdLike), what);
       new DataView(out.buffer, out.byteOffset, 8).setBigUint64(0, BigInt(fd), true);
     },
     decode: (b) => new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true),

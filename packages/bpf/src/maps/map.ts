@@ -122,6 +122,10 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   readonly valueCodec: Codec<V>;
   /** Bytes one lookup fills: valueSize, or one 8-aligned slot per possible CPU. */
   readonly valueBytes: number;
+  // Reused buffers for the typed element calls (JS runs one call at a time and
+  // the kernel copies in and out before returning): no allocation per call.
+  #keyScratch: Uint8Array | undefined;
+  #valueScratch: Uint8Array | undefined;
 
   constructor(fd: number, props: MapProps<K, V>) {
     const label = `map '${props.name || enumName(MapType, props.type)}'`;
@@ -190,9 +194,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     }
   }
 
-  /** Bytes of a key, checked against the map's key size before any syscall. */
-  encodeKey(key: K): Uint8Array {
-    const out = new Uint8Array(this.keySize);
+  /** Bytes of a key, checked against the map's key size before any syscall. `out` must be zeroed. */
+  encodeKey(key: K, out: Uint8Array = new Uint8Array(this.keySize)): Uint8Array {
     try {
       this.keyCodec.encode(key, out);
     } catch (e) {
@@ -201,14 +204,27 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     return out;
   }
 
-  encodeValue(value: V): Uint8Array {
-    const out = new Uint8Array(this.valueBytes);
+  encodeValue(value: V, out: Uint8Array = new Uint8Array(this.valueBytes)): Uint8Array {
     try {
       this.valueCodec.encode(value, out);
     } catch (e) {
       throw rethrow(e, `${this.handle.description} value`);
     }
     return out;
+  }
+
+  /** `key` encoded into the reused key buffer (valid until the next call). */
+  private scratchKey(key: K): Uint8Array {
+    const b = (this.#keyScratch ??= new Uint8Array(this.keySize));
+    b.fill(0);
+    return this.encodeKey(key, b);
+  }
+
+  /** The reused value buffer, zeroed. Codecs' decode() copies what it keeps. */
+  private scratchValue(): Uint8Array {
+    const b = (this.#valueScratch ??= new Uint8Array(this.valueBytes));
+    b.fill(0);
+    return b;
   }
 
   /** Size of the buffer a lookup fills (per-CPU maps: a slot per CPU). */
@@ -218,23 +234,28 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
 
   /** The value for `key`, or undefined when absent. flags: UpdateFlags.F_LOCK for spin-locked values. */
   get(key: K, flags = 0): V | undefined {
-    const raw = this.getBytes(this.encodeKey(key), flags);
-    return raw ? this.valueCodec.decode(raw) : undefined;
+    const out = this.scratchValue();
+    return this.lookupInto(this.scratchKey(key), out, flags) ? this.valueCodec.decode(out) : undefined;
   }
 
   /** True when `key` is present. */
   has(key: K): boolean {
-    return this.getBytes(this.encodeKey(key)) !== undefined;
+    return this.lookupInto(this.scratchKey(key), this.scratchValue(), 0);
   }
 
   /** Raw lookup: the value bytes, or undefined on ENOENT. */
   getBytes(key: Uint8Array | null, flags = 0): Uint8Array | undefined {
     this.checkKeyBytes(key);
     const out = new Uint8Array(this.valueBytes);
+    return this.lookupInto(key, out, flags) ? out : undefined;
+  }
+
+  /** BPF_MAP_LOOKUP_ELEM into `out`; false on ENOENT. */
+  private lookupInto(key: Uint8Array | null, out: Uint8Array, flags: number): boolean {
     const ret = bpfMapElem('MAP_LOOKUP_ELEM', this.fd, key, out, flags);
-    if (ret === -Errno.ENOENT) return undefined;
+    if (ret === -Errno.ENOENT) return false;
     if (ret < 0) throw new SyscallError('BPF_MAP_LOOKUP_ELEM', -ret, this.handle.description);
-    return out;
+    return true;
   }
 
   /**
@@ -243,7 +264,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
    */
   set(key: K, value: V, flags: number = UpdateFlags.ANY): void {
     checkUpdateFlags(flags, this.handle.description);
-    this.setBytes(this.encodeKey(key), this.encodeValue(value), flags);
+    this.update(this.scratchKey(key), this.encodeValue(value, this.scratchValue()), flags);
   }
 
   setBytes(key: Uint8Array | null, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
@@ -252,13 +273,17 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     if (value.byteLength !== this.valueBytes) {
       throw new ArgumentError(`${this.handle.description} value: expected ${this.valueBytes} bytes, got ${value.byteLength}`);
     }
+    this.update(key, value, flags);
+  }
+
+  private update(key: Uint8Array | null, value: Uint8Array, flags: number): void {
     const ret = bpfMapElem('MAP_UPDATE_ELEM', this.fd, key, value, flags);
     if (ret < 0) throw new SyscallError('BPF_MAP_UPDATE_ELEM', -ret, `${this.handle.description}${flagText(flags)}`);
   }
 
   /** Remove `key`; false when it was absent. */
   delete(key: K): boolean {
-    return this.deleteBytes(this.encodeKey(key));
+    return this.deleteBytes(this.scratchKey(key));
   }
 
   deleteBytes(key: Uint8Array | null): boolean {
@@ -274,7 +299,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
    * maps since 5.14); undefined when absent.
    */
   lookupAndDelete(key: K, flags = 0): V | undefined {
-    const raw = this.lookupAndDeleteBytes(this.encodeKey(key), flags);
+    const raw = this.lookupAndDeleteBytes(this.scratchKey(key), flags);
     return raw ? this.valueCodec.decode(raw) : undefined;
   }
 

@@ -8,7 +8,7 @@ import { MapBase, type MapProps } from './map.js';
 import { createAs, type CommonMapOptions } from './common.js';
 import { possibleCpuCount, possibleCpus } from './cpus.js';
 import { MapFlags, MapType } from '../sys/consts.js';
-import { BpfMap } from './map.js';
+import type { BpfMap } from './map.js';
 
 export interface PerCpuHashOptions<K, V> extends CommonMapOptions {
   key: Codec<K>;
@@ -17,13 +17,14 @@ export interface PerCpuHashOptions<K, V> extends CommonMapOptions {
   maxEntries: number;
 }
 
+/** Create a per-CPU map whose typed values are arrays of `opts.value`. */
 function make<K, V>(type: number, opts: { key: Codec<K>; value: Codec<V>; maxEntries: number } & CommonMapOptions, flags: number,
-  wrap: (fd: number, p: MapProps<K, V[]>) => BpfMap<K, V[]>) {
+  wrap: (fd: number, p: MapProps<K, V[]>) => BpfMap<K, V[]>): BpfMap<K, V[]> {
   const value = perCpu(opts.value, possibleCpuCount());
   return createAs(wrap, { ...opts, type, keySize: opts.key.size, valueSize: opts.value.size, flags }, { key: opts.key, value, valueBytes: value.size });
 }
 
-/** Methods every per-CPU map shares. */
+/** `v` for every possible CPU. */
 function fill<V>(v: V): V[] {
   return Array.from({ length: possibleCpuCount() }, () => v);
 }

@@ -14,7 +14,8 @@ export interface PerfEventArrayOptions extends Omit<CommonMapOptions, 'btf'> {
 
 /**
  * An array of perf event fds (4.3+). set(cpu, fd) installs a perf event
- * (e.g. PERF_COUNT_SW_BPF_OUTPUT opened on that CPU).
+ * (e.g. PERF_COUNT_SW_BPF_OUTPUT opened on that CPU). User space cannot read
+ * entries back (ENOTSUPP).
  * @example
  * const events = PerfEventArray.create();
  * events.set(0, perfFd);

@@ -46,7 +46,9 @@ export function rtmName(type: number): string {
 }
 
 /** struct ifinfomsg attributes. */
-export const Ifla = { IFNAME: 3, MTU: 4, LINK: 5, XDP: 43 } as const;
+export const Ifla = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, OPERSTATE: 16, XDP: 43 } as const;
+/** IFLA_OPERSTATE values (RFC 2863). */
+export const OperState = { UNKNOWN: 0, NOTPRESENT: 1, DOWN: 2, LOWERLAYERDOWN: 3, TESTING: 4, DORMANT: 5, UP: 6 } as const;
 /** Nested in IFLA_XDP. */
 export const IflaXdp = {
   FD: 1, ATTACHED: 2, FLAGS: 3, PROG_ID: 4, DRV_PROG_ID: 5, SKB_PROG_ID: 6, HW_PROG_ID: 7, EXPECTED_FD: 8,

@@ -53,6 +53,10 @@ export interface InterfaceInfo {
   /** IFF_* flags (IFF_UP = 1). */
   flags: number;
   mtu: number;
+  /** RFC 2863 operational state (OperState: UP = 6). */
+  operstate: number;
+  /** Hardware address as "aa:bb:cc:dd:ee:ff" ('' when the device has none). */
+  address: string;
   xdp: XdpState;
 }
 
@@ -83,6 +87,8 @@ export function decodeInterface(m: NlMessage): InterfaceInfo {
     name: attrs.str(Ifla.IFNAME) ?? '',
     flags: header.flags,
     mtu: attrs.u32(Ifla.MTU) ?? 0,
+    operstate: attrs.u8(Ifla.OPERSTATE) ?? 0,
+    address: [...(attrs.get(Ifla.ADDRESS) ?? [])].map((b) => b.toString(16).padStart(2, '0')).join(':'),
     xdp: decodeXdpState(attrs.nested(Ifla.XDP)),
   };
 }

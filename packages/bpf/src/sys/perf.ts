@@ -2,8 +2,7 @@
 // type and config numbers, PERF_EVENT_IOC_* and the dynamic PMUs (uprobe,
 // kprobe) found under /sys/bus/event_source/devices. Numbers follow
 // include/uapi/linux/perf_event.h; test/links-trace.test.ts compares them with
-// the header. (events/perf-attr.ts holds the perf buffer's copy of the attr
-// layout; this file is the general one.)
+// the header. The perf buffer reader (events/perfbuf.ts) uses it too.
 import fs from 'node:fs';
 import { native, type PointerPatch } from './native.js';
 import { encode, struct, type Values } from './layout.js';

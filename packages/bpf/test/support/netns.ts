@@ -29,6 +29,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { native } from '../../src/sys/native.js';
 import { inNetns } from '../../src/net/netns.js';
+import { withNetlink } from '../../src/netlink/socket.js';
+import { getInterface } from '../../src/netlink/link.js';
+import { listQdiscs } from '../../src/netlink/tc.js';
+import { OperState, TC_H_ROOT } from '../../src/netlink/consts.js';
 
 const RUN_DIR = '/run/netns';
 let counter = 0;
@@ -153,6 +157,8 @@ export function createVethPair(opts: VethPairOptions = {}): VethPair {
       ...(neigh ? [`ip neigh replace ${addrA} lladdr ${macA} dev ${ifB} nud permanent`] : []),
     ].join(' && ')]);
     const nsB = b;
+    waitUntilActive(a, ifA);
+    waitUntilActive(nsB, ifB);
     return {
       a, b: nsB, ifA, ifB, addrA, addrB, macA, macB,
       ifindexA: a.ifindex(ifA),
@@ -171,6 +177,28 @@ export function createVethPair(opts: VethPairOptions = {}): VethPair {
     throw e;
   }
 }
+
+/**
+ * Wait until the kernel has activated the interface's qdisc. Until then
+ * (linkwatch runs later, delayed up to a second when many links change) the
+ * device still has the noop qdisc, which silently drops every packet sent.
+ */
+export function waitUntilActive(ns: TestNetns, ifname: string, timeoutMs = 5000): void {
+  const deadline = Date.now() + timeoutMs;
+  withNetlink({ netns: ns.name }, (nl) => {
+    for (;;) {
+      const dev = getInterface(nl, ifname);
+      const root = listQdiscs(nl, dev.index).find((q) => q.parent === TC_H_ROOT);
+      if (dev.operstate === OperState.UP && root && root.kind !== 'noop') return;
+      if (Date.now() > deadline) {
+        throw new Error(`${ifname} in ${ns.name} not active after ${timeoutMs} ms (operstate ${dev.operstate}, root qdisc ${root?.kind ?? 'none'})`);
+      }
+      Atomics.wait(SLEEPER, 0, 0, 10);
+    }
+  });
+}
+
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 /** Run `fn` with a fresh VethPair, deleting it afterwards even when `fn` fails. */
 export async function withVethPair<T>(fn: (pair: VethPair) => Promise<T> | T, opts: VethPairOptions = {}): Promise<T> {
