@@ -140,6 +140,54 @@ static int arg_string(napi_env env, napi_value v, char *buf, size_t cap, int all
   return 0;
 }
 
+// Writes the address of `view` (or 0 for null) as a u64 at box+off, after
+// checking that the 8 bytes fit inside the box.
+static int write_address(napi_env env, void *box, size_t box_len, int64_t off, napi_value view) {
+  void *data;
+  size_t len;
+  if (arg_bytes(env, view, &data, &len, 1, "pointer target") < 0) return -1;
+  if (off < 0 || (size_t)off + 8 > box_len) {
+    napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "pointer offset outside its buffer");
+    return -1;
+  }
+  uint64_t addr = (uint64_t)(uintptr_t)data;
+  memcpy((char *)box + off, &addr, 8);
+  return 0;
+}
+
+// Applies a pointer list (undefined/null: nothing). Entries are
+// [offset, view] patched into `base`, or, when base is NULL, nested entries
+// [container, offset, view] patched into their own container.
+static int patch_pointers(napi_env env, napi_value list, void *base, size_t base_len) {
+  napi_valuetype t;
+  napi_typeof(env, list, &t);
+  if (t == napi_undefined || t == napi_null) return 0;
+  uint32_t n;
+  if (napi_get_array_length(env, list, &n) != napi_ok) {
+    napi_throw_type_error(env, "ERR_LOCKNE_NATIVE_ARG", "pointer list must be an array");
+    return -1;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value entry, off_v, view_v;
+    void *box = base;
+    size_t box_len = base_len;
+    uint32_t at = 0;
+    if (napi_get_element(env, list, i, &entry) != napi_ok) return -1;
+    if (!base) {
+      napi_value box_v;
+      if (napi_get_element(env, entry, at++, &box_v) != napi_ok) return -1;
+      if (arg_bytes(env, box_v, &box, &box_len, 0, "nested container") < 0) return -1;
+    }
+    int64_t off;
+    if (napi_get_element(env, entry, at++, &off_v) != napi_ok ||
+        napi_get_element(env, entry, at, &view_v) != napi_ok)
+      return -1;
+    if (arg_i64(env, off_v, &off, "pointer offset") < 0) return -1;
+    if (write_address(env, box, box_len, off, view_v) < 0) return -1;
+  }
+  return 0;
+}
+
 // bpf(cmd, attr, pointers?, nested?) where pointers is an array of [offset, view|null]:
 // the address of each view is written as a u64 into attr at offset just before
 // the call, so JavaScript never handles raw addresses. The views are arguments
@@ -152,55 +200,10 @@ static napi_value Bpf(napi_env env, napi_callback_info info) {
   size_t attr_len;
   if (arg_i32(env, argv[0], &cmd, "cmd") < 0) return NULL;
   if (arg_bytes(env, argv[1], &attr, &attr_len, 0, "attr") < 0) return NULL;
-  napi_valuetype t;
-  napi_typeof(env, argv[2], &t);
-  if (t != napi_undefined && t != napi_null) {
-    uint32_t n;
-    CHECK(env, napi_get_array_length(env, argv[2], &n));
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value pair, off_v, view_v;
-      CHECK(env, napi_get_element(env, argv[2], i, &pair));
-      CHECK(env, napi_get_element(env, pair, 0, &off_v));
-      CHECK(env, napi_get_element(env, pair, 1, &view_v));
-      int64_t off;
-      void *data;
-      size_t len;
-      if (arg_i64(env, off_v, &off, "pointer offset") < 0) return NULL;
-      if (arg_bytes(env, view_v, &data, &len, 1, "pointer target") < 0) return NULL;
-      if (off < 0 || (size_t)off + 8 > attr_len) {
-        napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "pointer offset outside attr");
-        return NULL;
-      }
-      uint64_t addr = (uint64_t)(uintptr_t)data;
-      memcpy((char *)attr + off, &addr, 8);
-    }
-  }
-  // Nested pointers: [container, offset, view|null] writes the view's address
-  // into another buffer the attr points at (e.g. bpf_prog_info.map_ids).
-  napi_typeof(env, argv[3], &t);
-  if (t != napi_undefined && t != napi_null) {
-    uint32_t n;
-    CHECK(env, napi_get_array_length(env, argv[3], &n));
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value triple, box_v, off_v, view_v;
-      CHECK(env, napi_get_element(env, argv[3], i, &triple));
-      CHECK(env, napi_get_element(env, triple, 0, &box_v));
-      CHECK(env, napi_get_element(env, triple, 1, &off_v));
-      CHECK(env, napi_get_element(env, triple, 2, &view_v));
-      void *box, *data;
-      size_t box_len, len;
-      int64_t off;
-      if (arg_bytes(env, box_v, &box, &box_len, 0, "nested container") < 0) return NULL;
-      if (arg_i64(env, off_v, &off, "nested offset") < 0) return NULL;
-      if (arg_bytes(env, view_v, &data, &len, 1, "nested target") < 0) return NULL;
-      if (off < 0 || (size_t)off + 8 > box_len) {
-        napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "nested pointer offset outside container");
-        return NULL;
-      }
-      uint64_t addr = (uint64_t)(uintptr_t)data;
-      memcpy((char *)box + off, &addr, 8);
-    }
-  }
+  // Nested pointers ([container, offset, view]) go into buffers the attr points
+  // at, e.g. bpf_prog_info.map_ids.
+  if (patch_pointers(env, argv[2], attr, attr_len) < 0) return NULL;
+  if (patch_pointers(env, argv[3], NULL, 0) < 0) return NULL;
   long ret = syscall(SYS_bpf, cmd, attr, (unsigned int)attr_len);
   return make_result(env, ret);
 }
@@ -269,29 +272,7 @@ static napi_value PerfEventOpen(napi_env env, napi_callback_info info) {
   if (arg_i32(env, argv[1], &pid, "pid") < 0 || arg_i32(env, argv[2], &cpu, "cpu") < 0 ||
       arg_i32(env, argv[3], &group, "groupFd") < 0 || arg_i64(env, argv[4], &flags, "flags") < 0)
     return NULL;
-  napi_valuetype pt;
-  napi_typeof(env, argv[5], &pt);
-  if (pt != napi_undefined && pt != napi_null) {
-    uint32_t n;
-    CHECK(env, napi_get_array_length(env, argv[5], &n));
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value pair, off_v, view_v;
-      CHECK(env, napi_get_element(env, argv[5], i, &pair));
-      CHECK(env, napi_get_element(env, pair, 0, &off_v));
-      CHECK(env, napi_get_element(env, pair, 1, &view_v));
-      int64_t off;
-      void *data;
-      size_t dlen;
-      if (arg_i64(env, off_v, &off, "pointer offset") < 0) return NULL;
-      if (arg_bytes(env, view_v, &data, &dlen, 1, "pointer target") < 0) return NULL;
-      if (off < 0 || (size_t)off + 8 > len) {
-        napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "pointer offset outside attr");
-        return NULL;
-      }
-      uint64_t addr = (uint64_t)(uintptr_t)data;
-      memcpy((char *)attr + off, &addr, 8);
-    }
-  }
+  if (patch_pointers(env, argv[5], attr, len) < 0) return NULL;
   long ret = syscall(SYS_perf_event_open, attr, pid, cpu, group, (unsigned long)flags);
   return make_result(env, ret);
 }
