@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { needRoot, skipUnless } from './support/kernel.js';
+import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+
+checkFdLeaks();
 
 const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const docPath = path.resolve(pkgRoot, '../../docs/runtime.md');
