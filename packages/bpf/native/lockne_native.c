@@ -208,53 +208,55 @@ static napi_value Bpf(napi_env env, napi_callback_info info) {
   return make_result(env, ret);
 }
 
-// A pointer target for bpf2: typed arrays take the one-call path; anything else
-// (DataView, ArrayBuffer, null, a wrong type) goes through arg_bytes for its
-// checks and error text.
-static int lean_bytes(napi_env env, napi_value v, void **data, size_t *len, int allow_null,
-                      const char *name) {
-  napi_typedarray_type tt;
-  size_t n, off;
-  if (napi_get_typedarray_info(env, v, &tt, &n, data, NULL, &off) == napi_ok &&
-      (tt == napi_uint8_array || tt == napi_int8_array || tt == napi_uint8_clamped_array)) {
-    *len = n;
-    return 0;
-  }
-  return arg_bytes(env, v, data, len, allow_null, name);
+// An int32 argument without the number-or-bigint dance of arg_i32 (hot path).
+static int arg_int(napi_env env, napi_value v, int32_t *out, const char *name) {
+  if (napi_get_value_int32(env, v, out) == napi_ok) return 0;
+  char msg[96];
+  snprintf(msg, sizeof msg, "argument '%s' must be a number", name);
+  napi_throw_type_error(env, "ERR_LOCKNE_NATIVE_ARG", msg);
+  return -1;
 }
 
-// bpf2(cmd, attr, offsetA, targetA, offsetB, targetB): bpf() with at most two
-// pointer fields given positionally (offset -1: unused). Same contract as
-// bpf(); it exists because walking arrays of [offset, view] pairs costs as
-// much as the syscall itself on the map-element hot path (bench/README.md).
-// Offsets still come from the TypeScript layout.
+// bpf2(cmd, area, attrSize, ptrA, dataA, ptrB, dataB): bpf() on the attr at
+// the start of `area` (attrSize bytes), with up to two of its pointer fields
+// aimed inside the same area: the address of area + dataX goes at attr offset
+// ptrX (dataX -1: NULL; ptrX -1: no pointer). The map-element hot path: one
+// buffer and six integers cost far less to take from JavaScript than the
+// arrays of [offset, view] pairs bpf() walks (bench/README.md). Offsets come
+// from the TypeScript layout; this only checks they stay inside the area.
 static napi_value Bpf2(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  if (get_args(env, info, 6, argv) < 0) return NULL;
-  int32_t cmd;
-  void *attr;
-  size_t attr_len;
-  if (napi_get_value_int32(env, argv[0], &cmd) != napi_ok && arg_i32(env, argv[0], &cmd, "cmd") < 0)
+  napi_value argv[7];
+  if (get_args(env, info, 7, argv) < 0) return NULL;
+  int32_t cmd, attr_size, ptr[2], data[2];
+  if (arg_int(env, argv[0], &cmd, "cmd") < 0 || arg_int(env, argv[2], &attr_size, "attrSize") < 0 ||
+      arg_int(env, argv[3], &ptr[0], "ptrA") < 0 || arg_int(env, argv[4], &data[0], "dataA") < 0 ||
+      arg_int(env, argv[5], &ptr[1], "ptrB") < 0 || arg_int(env, argv[6], &data[1], "dataB") < 0)
     return NULL;
-  if (lean_bytes(env, argv[1], &attr, &attr_len, 0, "attr") < 0) return NULL;
-  for (int i = 0; i < 2; i++) {
-    int32_t off;
-    if (napi_get_value_int32(env, argv[2 + 2 * i], &off) != napi_ok) {
-      napi_throw_type_error(env, "ERR_LOCKNE_NATIVE_ARG", "argument 'pointer offset' must be a number");
-      return NULL;
-    }
-    if (off == -1) continue;
-    void *data;
-    size_t len;
-    if (lean_bytes(env, argv[3 + 2 * i], &data, &len, 1, "pointer target") < 0) return NULL;
-    if (off < 0 || (size_t)off + 8 > attr_len) {
-      napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "pointer offset outside attr");
-      return NULL;
-    }
-    uint64_t addr = (uint64_t)(uintptr_t)data;
-    memcpy((char *)attr + off, &addr, 8);
+  void *area;
+  size_t len;
+  napi_typedarray_type tt;
+  size_t n, off;
+  if (napi_get_typedarray_info(env, argv[1], &tt, &n, &area, NULL, &off) == napi_ok &&
+      tt == napi_uint8_array) {
+    len = n;
+  } else if (arg_bytes(env, argv[1], &area, &len, 0, "area") < 0) {
+    return NULL;
   }
-  long ret = syscall(SYS_bpf, cmd, attr, (unsigned int)attr_len);
+  if (attr_size <= 0 || (size_t)attr_size > len) {
+    napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "attrSize outside area");
+    return NULL;
+  }
+  for (int i = 0; i < 2; i++) {
+    if (ptr[i] == -1) continue;
+    if (ptr[i] < 0 || (int64_t)ptr[i] + 8 > attr_size || data[i] < -1 ||
+        (data[i] >= 0 && (size_t)data[i] >= len)) {
+      napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "pointer offset outside area");
+      return NULL;
+    }
+    uint64_t addr = data[i] < 0 ? 0 : (uint64_t)(uintptr_t)((char *)area + data[i]);
+    memcpy((char *)area + ptr[i], &addr, 8);
+  }
+  long ret = syscall(SYS_bpf, cmd, area, (unsigned int)attr_size);
   return make_result(env, ret);
 }
 

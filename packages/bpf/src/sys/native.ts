@@ -16,8 +16,12 @@ export interface PollHandle { readonly __pollHandle: unique symbol }
 
 export interface NativeBinding {
   bpf(cmd: number, attr: Uint8Array, pointers?: readonly PointerPatch[], nested?: readonly NestedPointerPatch[]): number;
-  /** bpf() with at most two pointer fields given positionally (offset -1: unused): the map-element hot path. */
-  bpf2(cmd: number, attr: Uint8Array, offsetA: number, targetA: Bytes | null, offsetB: number, targetB: Bytes | null): number;
+  /**
+   * bpf() on the attr at the start of `area` (attrSize bytes) whose pointer
+   * fields ptrA/ptrB (attr offsets, -1: none) get the addresses of area +
+   * dataA/dataB (-1: NULL). The map-element hot path: see sys/lean-call.ts.
+   */
+  bpf2(cmd: number, area: Uint8Array, attrSize: number, ptrA: number, dataA: number, ptrB: number, dataB: number): number;
   /** `pointers` patches addresses into attr like bpf()'s (config1 = uprobe_path / kprobe_func). */
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, pointers?: readonly PointerPatch[]): number;
   ioctl(fd: number, request: number, arg?: number | bigint | Bytes | null): number;

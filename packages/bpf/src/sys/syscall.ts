@@ -2,7 +2,7 @@
 // attr, patches in pointers, retries on EINTR/EAGAIN where the kernel asks us to,
 // and turns -errno into a SyscallError naming the command.
 import { native } from './native.js';
-import { bpfLean, bpfStaged } from './lean-call.js';
+import { ATTR_MAX, SLOT, SLOT_A, SLOT_B, area, bpfLean, leanFits } from './lean-call.js';
 import { encode, putScalar, type Encoded, type Fields, type Struct, type Values } from './layout.js';
 import { MapElemAttr } from './attrs.js';
 import { BpfCmd, type BpfCmdName } from './consts.js';
@@ -21,13 +21,16 @@ const RETRIES = 5;
 /** Issue a bpf(2) command; returns ret and attr, or -errno without throwing. */
 export function bpfRaw(cmd: BpfCmdName, encoded: Encoded): { ret: number; attr: Uint8Array } {
   let ret = 0;
-  // Most commands (every map element operation) have at most two pointers.
-  const lean = encoded.pointers.length <= 2 && !encoded.nested?.length;
+  // Most commands (every map element operation) have at most two small pointers.
+  const lean = !encoded.nested?.length && leanFits(encoded.bytes, encoded.pointers);
   for (let i = 0; i <= RETRIES; i++) {
     ret = lean
       ? bpfLean(BpfCmd[cmd], encoded.bytes, encoded.pointers)
       : native.bpf(BpfCmd[cmd], encoded.bytes, encoded.pointers, encoded.nested);
     // BPF_PROG_LOAD can return EAGAIN when interrupted; anything can see EINTR.
+    // Never retry a test run: the kernel would run the program again from the
+    // start, repeating its side effects (map writes, ring buffer output).
+    if (cmd === 'PROG_TEST_RUN') break;
     if (ret !== -Errno.EINTR && !(ret === -Errno.EAGAIN && cmd === 'PROG_LOAD')) break;
   }
   return { ret, attr: encoded.bytes };
@@ -47,29 +50,30 @@ export function bpfTry<F extends Fields>(cmd: BpfCmdName, layout: Struct<F>, val
 
 export type MapElemCmd = 'MAP_LOOKUP_ELEM' | 'MAP_UPDATE_ELEM' | 'MAP_DELETE_ELEM' | 'MAP_GET_NEXT_KEY' | 'MAP_LOOKUP_AND_DELETE_ELEM';
 
-// The map element hot path (bench/README.md): one off-heap attr, key and value
-// area reused by every call (JavaScript issues one at a time and bpf(2) keeps
-// no pointer after it returns), so a call allocates nothing, never hands V8 a
-// small on-heap array to move off-heap, and passes fixed buffers to bpf2.
+// The map element hot path writes its attr straight into lean-call's shared
+// area (key at SLOT_A, value at SLOT_B): no per-call encode, pointer list or
+// attr allocation, and one buffer handed to native.bpf2 (bench/README.md).
 const ELEM = MapElemAttr.fields;
-const STAGE = 64;
-const elemArea = new ArrayBuffer(MapElemAttr.size + 2 * STAGE);
-const elemAttr = new Uint8Array(elemArea, 0, MapElemAttr.size);
-const keyStage = new Uint8Array(elemArea, MapElemAttr.size, STAGE);
-const valueStage = new Uint8Array(elemArea, MapElemAttr.size + STAGE, STAGE);
 const O_FD = ELEM.map_fd.offset;
 const O_KEY = ELEM.key.offset;
 const O_VALUE = ELEM.value.offset;
 const O_FLAGS = ELEM.flags.offset;
+const ELEM_SIZE = MapElemAttr.size;
+if (ELEM_SIZE > ATTR_MAX) throw new Error('MapElemAttr does not fit the lean-call area');
 
 /**
  * A map element command (lookup, update, delete, get-next-key,
  * lookup-and-delete) laid out as MapElemAttr: `value` goes in the value /
  * next_key field. Returns ret or -errno, like bpfRaw; the kernel's writes land
- * in `value`. Keys and values over 64 bytes are passed in place.
+ * in `value`. Keys or values over 64 bytes take the generic path.
  * @example bpfMapElem('MAP_LOOKUP_ELEM', map.fd, key, out) === -Errno.ENOENT
  */
 export function bpfMapElem(cmd: MapElemCmd, fd: number, key: Uint8Array | null, value: Uint8Array | null, flags = 0): number {
+  const kn = key === null ? 0 : key.length;
+  const vn = value === null ? 0 : value.length;
+  if (kn > SLOT || vn > SLOT) {
+    return bpfRaw(cmd, encode(MapElemAttr, { map_fd: fd, key, [cmd === 'MAP_GET_NEXT_KEY' ? 'next_key' : 'value']: value, flags })).ret;
+  }
   // A switch on the literal is cheaper than BpfCmd[cmd] (a keyed lookup) per call.
   let n: number;
   let writesValue = true;
@@ -80,39 +84,28 @@ export function bpfMapElem(cmd: MapElemCmd, fd: number, key: Uint8Array | null, 
     case 'MAP_UPDATE_ELEM': n = BpfCmd.MAP_UPDATE_ELEM; writesValue = false; break;
     case 'MAP_DELETE_ELEM': n = BpfCmd.MAP_DELETE_ELEM; writesValue = false; break;
   }
-  const kn = key === null ? 0 : key.length;
-  const vn = value === null ? 0 : value.length;
-  put32(elemAttr, O_FD, fd >>> 0);
+  put32(O_FD, fd >>> 0);
+  put32(O_FD + 4, 0); // padding: another command may have left bytes here
   if (flags >>> 0 === flags) {
-    put32(elemAttr, O_FLAGS, flags);
-    put32(elemAttr, O_FLAGS + 4, 0);
+    put32(O_FLAGS, flags);
+    put32(O_FLAGS + 4, 0);
   } else {
-    putScalar(elemAttr, O_FLAGS, 'u64', flags);
+    putScalar(area, O_FLAGS, 'u64', flags);
   }
-  if (kn > STAGE || vn > STAGE) return retryEintr(() => bpfStaged(n, elemAttr, false, O_KEY, key, O_VALUE, value));
-  for (let i = 0; i < kn; i++) keyStage[i] = key![i]!;
-  for (let i = 0; i < vn; i++) valueStage[i] = value![i]!;
+  for (let i = 0; i < kn; i++) area[SLOT_A + i] = key![i]!;
+  for (let i = 0; i < vn; i++) area[SLOT_B + i] = value![i]!;
   let ret = 0;
   for (let i = 0; i <= RETRIES; i++) {
-    ret = native.bpf2(n, elemAttr, O_KEY, key && keyStage, O_VALUE, value && valueStage);
+    ret = native.bpf2(n, area, ELEM_SIZE, O_KEY, key ? SLOT_A : -1, O_VALUE, value ? SLOT_B : -1);
     if (ret !== -Errno.EINTR) break;
   }
-  if (writesValue) for (let i = 0; i < vn; i++) value![i] = valueStage[i]!;
+  if (writesValue) for (let i = 0; i < vn; i++) value![i] = area[SLOT_B + i]!;
   return ret;
 }
 
-function put32(b: Uint8Array, o: number, x: number): void {
-  b[o] = x;
-  b[o + 1] = x >>> 8;
-  b[o + 2] = x >>> 16;
-  b[o + 3] = x >>> 24;
-}
-
-function retryEintr(call: () => number): number {
-  let ret = 0;
-  for (let i = 0; i <= RETRIES; i++) {
-    ret = call();
-    if (ret !== -Errno.EINTR) break;
-  }
-  return ret;
+function put32(o: number, x: number): void {
+  area[o] = x;
+  area[o + 1] = x >>> 8;
+  area[o + 2] = x >>> 16;
+  area[o + 3] = x >>> 24;
 }

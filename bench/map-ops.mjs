@@ -1,0 +1,133 @@
+// Benchmark 1: single map operations from Node vs C/libbpf.
+// HASH lookup (every key hits), HASH update, ARRAY lookup, on u32 -> u64 maps
+// of 10k keys, cycling over the keys. Node is measured twice: the typed API
+// (BpfMap.get/set with the u32/u64 codecs) and the raw-bytes path
+// (getBytes/setBytes with one preallocated key buffer and one value buffer,
+// rewritten in place each op as the C loop rewrites its stack variables). The C side (c/map_ops.c) is one process per repetition, run in the
+// same round as the Node repetitions; the order rotates every round.
+// A fourth, reference-only row times the bare native call the map API ends
+// in (native.bpf2 on a fixed attr area, no BpfMap, no codecs): the ceiling
+// any JavaScript API on this binding can reach.
+import { BpfMap, BpfCmd, native, u32, u64 } from '../packages/bpf/dist/src/index.js';
+import { MapElemAttr } from '../packages/bpf/dist/src/sys/attrs.js';
+import { runJson } from './lib/proc.mjs';
+import { compare, row } from './lib/report.mjs';
+import { timed } from './lib/stats.mjs';
+
+export const name = 'map-ops';
+const GOAL = 0.8;
+
+const CASES = [
+  { op: 'hash_lookup', type: 'HASH', update: false, label: 'HASH lookup (hit)' },
+  { op: 'hash_update', type: 'HASH', update: true, label: 'HASH update' },
+  { op: 'array_lookup', type: 'ARRAY', update: false, label: 'ARRAY lookup' },
+];
+
+function typedLoop(m, update, keys, n) {
+  let k = 0;
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    if (update) m.set(k, BigInt(i));
+    else if (m.get(k) !== undefined) hits++;
+    if (++k === keys) k = 0;
+  }
+  if (!update && hits !== n) throw new Error(`bench: typed lookup hit ${hits} of ${n}`);
+}
+
+function rawLoop(m, update, keys, key, value, n) {
+  const kv = new DataView(key.buffer, key.byteOffset, 4);
+  const vv = new DataView(value.buffer, value.byteOffset, 8);
+  let k = 0;
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    kv.setUint32(0, k, true);
+    if (update) {
+      vv.setUint32(0, i, true);
+      m.setBytes(key, value);
+    } else if (m.getBytes(key) !== undefined) hits++;
+    if (++k === keys) k = 0;
+  }
+  if (!update && hits !== n) throw new Error(`bench: raw lookup hit ${hits} of ${n}`);
+}
+
+/** The bare binding: MapElemAttr laid out once in an off-heap area, key and value after it. */
+function floorLoop(m, update, keys, n) {
+  const area = new Uint8Array(new ArrayBuffer(96));
+  const v = new DataView(area.buffer);
+  const f = MapElemAttr.fields;
+  v.setUint32(f.map_fd.offset, m.fd, true); // flags stay 0
+  const cmd = update ? BpfCmd.MAP_UPDATE_ELEM : BpfCmd.MAP_LOOKUP_ELEM;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    v.setUint32(32, k, true);
+    if (update) v.setUint32(64, i, true);
+    const ret = native.bpf2(cmd, area, MapElemAttr.size, f.key.offset, 32, f.value.offset, 64);
+    if (ret < 0) throw new Error(`bench: native bpf2 failed: ${ret}`);
+    if (++k === keys) k = 0;
+  }
+}
+
+/**
+ * Wall and CPU ns per op of one timed run of `fn(n)`, right after `warmup`
+ * untimed ops, as each C process does: the map's memory is as warm in the
+ * caches for Node as for C.
+ */
+function timeNode(fn, n, warmup) {
+  fn(warmup);
+  const t = timed(() => fn(n));
+  return { ns: t.ns / n, cpuNs: t.cpuNs / n };
+}
+
+export async function run({ bins, quick, log }) {
+  const config = { keys: 10_000, opsPerRep: quick ? 100_000 : 250_000, reps: quick ? 3 : 9, warmupOps: 25_000 };
+  const cases = [];
+  const comparisons = [];
+  for (const c of CASES) {
+    const m = BpfMap.create({ type: c.type, key: u32, value: u64, maxEntries: config.keys, name: 'lk_bench_node' });
+    try {
+      for (let k = 0; k < config.keys; k++) m.set(k, BigInt(k));
+      const key = new Uint8Array(4);
+      const value = new Uint8Array(8);
+      const impls = {
+        libbpf: () => {
+          const r = runJson(bins.map_ops, [c.op, config.keys, config.opsPerRep, config.warmupOps]);
+          return { ns: r.ns / r.ops, cpuNs: r.cpu_ns / r.ops };
+        },
+        typed: () => timeNode((n) => typedLoop(m, c.update, config.keys, n), config.opsPerRep, config.warmupOps),
+        raw: () => timeNode((n) => rawLoop(m, c.update, config.keys, key, value, n), config.opsPerRep, config.warmupOps),
+        floor: () => timeNode((n) => floorLoop(m, c.update, config.keys, n), config.opsPerRep, config.warmupOps),
+      };
+      // Warm the JIT on the Node loops before any timing.
+      for (const impl of ['typed', 'raw', 'floor']) impls[impl]();
+      const samples = { libbpf: [], typed: [], raw: [], floor: [] };
+      const order = Object.keys(impls);
+      for (let rep = 0; rep < config.reps; rep++) {
+        for (let j = 0; j < order.length; j++) {
+          const impl = order[(rep + j) % order.length];
+          samples[impl].push(impls[impl]());
+        }
+      }
+      const perSec = (xs) => xs.map((x) => 1e9 / x.ns);
+      const cpuPerSec = (xs) => xs.map((x) => 1e9 / x.cpuNs);
+      const figures = (xs) => ({ nsPerOp: xs.map((x) => Math.round(x.ns)), cpuNsPerOp: xs.map((x) => Math.round(x.cpuNs)) });
+      const api = c.update
+        ? { libbpf: 'bpf_map_update_elem()', typed: '`set(k, v)`', raw: '`setBytes(key, value)`, preallocated buffers' }
+        : { libbpf: 'bpf_map_lookup_elem()', typed: '`get(k)`', raw: '`getBytes(key)`, preallocated key' };
+      const rows = {
+        libbpf: row('libbpf', api.libbpf, perSec(samples.libbpf), figures(samples.libbpf), cpuPerSec(samples.libbpf)),
+        typed: row('node-typed', api.typed, perSec(samples.typed), figures(samples.typed), cpuPerSec(samples.typed)),
+        raw: row('node-raw', api.raw, perSec(samples.raw), figures(samples.raw), cpuPerSec(samples.raw)),
+        floor: row('node-native-floor', 'bare `native.bpf2()` (reference)', perSec(samples.floor), figures(samples.floor), cpuPerSec(samples.floor)),
+      };
+      cases.push({ case: c.label, op: c.op, rows: Object.values(rows) });
+      for (const impl of ['typed', 'raw', 'floor']) {
+        const cmp = compare(c.label, 'ops/s', rows.libbpf, rows[impl], impl === 'floor' ? null : GOAL);
+        comparisons.push(cmp);
+        log(`${c.label.padEnd(18)} ${rows[impl].impl.padEnd(10)} ${cmp.ratio.toFixed(2)}x (cpu ${cmp.cpuRatio.toFixed(2)}x)  libbpf ${(1e9 / rows.libbpf.medianPerSecond).toFixed(0)} ns/op, node ${(1e9 / rows[impl].medianPerSecond).toFixed(0)} ns/op`);
+      }
+    } finally {
+      m.close();
+    }
+  }
+  return { name, title: 'Map single ops', goal: GOAL, config, cases, comparisons };
+}

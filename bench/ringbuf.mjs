@@ -1,0 +1,245 @@
+// Benchmark 3: ring buffer records consumed per second, 128-byte records,
+// Node RingBufferReader vs libbpf ring_buffer__consume / ring_buffer__poll.
+//
+// Producer: one SCHED_CLS program that calls bpf_ringbuf_output() once per
+// run with 128 bytes (counting failed outputs in a `drops` array), driven by
+// BPF_PROG_TEST_RUN. Both consumers read the same pinned maps fed by the same
+// pinned program (c/ringbuf.c opens them by path).
+//   drain: test-run fills a 256 MiB ring with N records, then the consumer
+//          drains all N; pure consumption speed.
+//   live:  a separate producer process (c/rb_producer.c) test-runs the
+//          program for a fixed time, paced to a fixed rate, while the
+//          consumer is woken by epoll (libbpf ring_buffer__poll; Node's fd
+//          watcher in callback mode). Rate = records consumed / (end of the
+//          final drain - producer start); drops = outputs the full ring
+//          refused; plus the consumer's CPU time per record. Unpaced, the
+//          producer's speed depends on the consumer: one that keeps the ring
+//          empty makes the kernel send a wakeup for nearly every record, which
+//          the producer pays for, so the two consumers would not face the same
+//          load.
+import { BpfMap, Program, RingBufferReader, u32, u64 } from '../packages/bpf/dist/src/index.js';
+import { assemble } from '../packages/obj/dist/src/index.js';
+import { PinDir } from './lib/pins.mjs';
+import { runJson, startChild, lastJson } from './lib/proc.mjs';
+import { compare, row, fmtRate } from './lib/report.mjs';
+import { median, round, timed } from './lib/stats.mjs';
+
+export const name = 'ringbuf';
+const GOAL = 0.8;
+const RECORD = 128;
+const SPAN = RECORD + 8; // record plus the ring's 8-byte header, 8-aligned
+
+/** One bpf_ringbuf_output of 128 zeroed stack bytes per run; failures counted in drops[0]. */
+function producerAsm() {
+  const zero = Array.from({ length: RECORD / 8 }, (_, i) => `*(u64 *)(r10 - ${8 * (i + 1)}) = r1`).join('\n');
+  return `
+    r1 = 0
+    ${zero}
+    r1 = map[events] ll
+    r2 = r10
+    r2 += -${RECORD}
+    r3 = ${RECORD}
+    r4 = 0
+    call bpf_ringbuf_output
+    if r0 == 0 goto out
+    r1 = 0
+    *(u32 *)(r10 - ${RECORD + 4}) = r1
+    r1 = map[drops] ll
+    r2 = r10
+    r2 += -${RECORD + 4}
+    call bpf_map_lookup_elem
+    if r0 == 0 goto out
+    r1 = 1
+    lock *(u64 *)(r0 + 0) += r1
+  out:
+    r0 = 0
+    exit`;
+}
+
+/** A ring, its drops counter and the program feeding them, pinned for the C side. */
+function makeProducer(pins, tag, ringBytes) {
+  const owned = [];
+  try {
+    const events = BpfMap.create({ type: 'RINGBUF', maxEntries: ringBytes, name: `lk_rb_${tag}` });
+    owned.push(events);
+    const drops = BpfMap.create({ type: 'ARRAY', key: u32, value: u64, maxEntries: 1, name: `lk_drops_${tag}` });
+    owned.push(drops);
+    const prog = Program.load({
+      type: 'SCHED_CLS',
+      name: `lk_rb_${tag}`,
+      instructions: assemble(producerAsm(), { maps: { events: events.fd, drops: drops.fd } }),
+    });
+    owned.push(prog);
+    return {
+      events, prog,
+      mapPin: pins.pin(events, `rb_${tag}`),
+      progPin: pins.pin(prog, `prog_${tag}`),
+      /** Outputs the full ring refused since the last call (and reset the count). */
+      takeDrops() {
+        const n = drops.get(0) ?? 0n;
+        drops.set(0, 0n);
+        return Number(n);
+      },
+      close() {
+        for (const o of owned.reverse()) o.close();
+      },
+    };
+  } catch (e) {
+    for (const o of owned.reverse()) o.close();
+    throw e;
+  }
+}
+
+/** Count records and touch their first byte, as the C callback does. */
+function counter() {
+  const c = { records: 0, sum: 0, onSample: (d) => { c.records++; c.sum += d[0] + d.length; } };
+  return c;
+}
+
+/** Test-run the producer until the ring holds `records` records (chunks keep each call short). */
+function fill(p, reader, records) {
+  const pkt = new Uint8Array(64);
+  const chunk = 100_000;
+  for (let done = 0; done < records; done += chunk) p.prog.testRun({ data: pkt, repeat: Math.min(chunk, records - done) });
+  const dropped = p.takeDrops();
+  if (dropped || reader.available() !== records * SPAN) {
+    throw new Error(`bench: drain ring holds ${reader.available() / SPAN} records (${dropped} refused), expected ${records}`);
+  }
+}
+
+async function drainBench(p, cfg, bins, log) {
+  const c = counter();
+  const reader = new RingBufferReader(p.events, { onSample: c.onSample, watch: false });
+  try {
+    if (reader.available() !== 0) throw new Error('bench: drain ring not empty at start');
+    const impls = {
+      libbpf: () => {
+        fill(p, reader, cfg.drainRecords);
+        const r = runJson(bins.ringbuf, ['drain', p.mapPin, cfg.drainRecords]);
+        if (r.records !== cfg.drainRecords) throw new Error(`bench: libbpf drained ${r.records} of ${cfg.drainRecords}`);
+        return { ns: r.ns, cpuNs: r.cpu_ns };
+      },
+      node: () => {
+        fill(p, reader, cfg.drainRecords);
+        c.records = 0;
+        const t = timed(() => {
+          while (c.records < cfg.drainRecords) {
+            if (reader.consume() === 0) break;
+          }
+        });
+        if (c.records !== cfg.drainRecords) throw new Error(`bench: node drained ${c.records} of ${cfg.drainRecords}`);
+        return { ns: t.ns, cpuNs: t.cpuNs };
+      },
+    };
+    impls.node(); // warm the JIT on the consume loop
+    const samples = { libbpf: [], node: [] };
+    for (let rep = 0; rep < cfg.drainReps; rep++) {
+      for (const impl of rep % 2 ? ['node', 'libbpf'] : ['libbpf', 'node']) samples[impl].push(impls[impl]());
+    }
+    const perSec = (xs) => xs.map((x) => (cfg.drainRecords * 1e9) / x.ns);
+    const cpuPerSec = (xs) => xs.map((x) => (cfg.drainRecords * 1e9) / x.cpuNs);
+    const figures = (xs) => ({ nsPerDrain: xs.map((x) => x.ns), cpuNsPerDrain: xs.map((x) => x.cpuNs) });
+    const rows = {
+      libbpf: row('libbpf', 'ring_buffer__consume()', perSec(samples.libbpf), figures(samples.libbpf), cpuPerSec(samples.libbpf)),
+      node: row('node', '`RingBufferReader.consume()`', perSec(samples.node), figures(samples.node), cpuPerSec(samples.node)),
+    };
+    const label = `drain ${cfg.drainRecords / 1e6}M records from a ${cfg.drainRingMiB} MiB ring`;
+    const cmp = compare(label, 'events/s', rows.libbpf, rows.node, GOAL);
+    log(`drain: libbpf ${fmtRate(rows.libbpf.medianPerSecond, 'events/s')}, node ${fmtRate(rows.node.medianPerSecond, 'events/s')}: ${cmp.ratio.toFixed(2)}x (cpu ${cmp.cpuRatio.toFixed(2)}x)`);
+    return { caseEntry: { case: label, rows: Object.values(rows) }, cmp };
+  } finally {
+    reader.close();
+  }
+}
+
+function producer(p, cfg, bins) {
+  return startChild(bins.rb_producer, [p.progPin, cfg.liveMs, cfg.liveRepeat, cfg.liveRate]).done;
+}
+
+async function liveC(p, cfg, bins) {
+  const consumer = startChild(bins.ringbuf, ['live', p.mapPin]);
+  try {
+    await consumer.waitFor('ready');
+    const prod = await producer(p, cfg, bins);
+    consumer.child.kill('SIGUSR1');
+    const res = lastJson((await consumer.done).stdout, bins.ringbuf);
+    return { produced: lastJson(prod.stdout, bins.rb_producer), records: res.records, doneNs: res.done_ns, cpuNs: res.cpu_ns };
+  } catch (e) {
+    consumer.child.kill('SIGKILL');
+    throw e;
+  }
+}
+
+async function liveNode(p, cfg, bins) {
+  const c = counter();
+  const reader = new RingBufferReader(p.events, { onSample: c.onSample });
+  try {
+    const cpu0 = process.cpuUsage();
+    const prod = await producer(p, cfg, bins);
+    reader.consume();
+    const doneNs = Number(process.hrtime.bigint());
+    const cpu = process.cpuUsage(cpu0);
+    return { produced: lastJson(prod.stdout, bins.rb_producer), records: c.records, doneNs, cpuNs: (cpu.user + cpu.system) * 1000 };
+  } finally {
+    reader.close();
+  }
+}
+
+async function liveBench(p, cfg, bins, log) {
+  const runs = { libbpf: [], node: [] };
+  const impls = { libbpf: () => liveC(p, cfg, bins), node: () => liveNode(p, cfg, bins) };
+  for (let rep = 0; rep < cfg.liveReps; rep++) {
+    for (const impl of rep % 2 ? ['node', 'libbpf'] : ['libbpf', 'node']) {
+      const r = await impls[impl]();
+      const drops = p.takeDrops();
+      const offered = r.produced.runs;
+      if (r.records + drops !== offered) {
+        throw new Error(`bench: ${impl} live run: ${r.records} consumed + ${drops} dropped != ${offered} produced`);
+      }
+      runs[impl].push({
+        consumed: r.records, dropped: drops, produced: offered,
+        seconds: round((r.doneNs - r.produced.start_ns) / 1e9, 4),
+        producerSeconds: round((r.produced.end_ns - r.produced.start_ns) / 1e9, 4),
+        consumerCpuSeconds: round(r.cpuNs / 1e9, 4),
+      });
+    }
+  }
+  const perSec = (xs) => xs.map((x) => x.consumed / x.seconds);
+  const perCpuSec = (xs) => xs.map((x) => x.consumed / x.consumerCpuSeconds);
+  const dropPct = (xs) => round((100 * xs.reduce((a, x) => a + x.dropped, 0)) / xs.reduce((a, x) => a + x.produced, 0), 2);
+  const mk = (impl, api) => row(impl, api, perSec(runs[impl]), { runs: runs[impl], dropPercent: dropPct(runs[impl]) }, perCpuSec(runs[impl]));
+  const rows = { libbpf: mk('libbpf', 'ring_buffer__poll()'), node: mk('node', '`RingBufferReader` callback mode') };
+  const offered = (xs) => round(median(xs.map((x) => x.produced / x.producerSeconds)) / 1e6, 2);
+  const label = `live: producer process paced to ${cfg.liveRate / 1e6}M/s for ${cfg.liveMs} ms, ${cfg.liveRingMiB} MiB ring`;
+  const note = `offered ${offered(runs.libbpf)} / ${offered(runs.node)} M/s (libbpf / node runs); dropped ${rows.libbpf.dropPercent}% / ${rows.node.dropPercent}%; consumer CPU per event ${(1e9 / rows.libbpf.medianCpuPerSecond).toFixed(0)} / ${(1e9 / rows.node.medianCpuPerSecond).toFixed(0)} ns`;
+  const cmp = compare(label, 'events/s', rows.libbpf, rows.node, GOAL, note);
+  log(`live: libbpf ${fmtRate(rows.libbpf.medianPerSecond, 'events/s')}, node ${fmtRate(rows.node.medianPerSecond, 'events/s')}: ${cmp.ratio.toFixed(2)}x (cpu ${cmp.cpuRatio.toFixed(2)}x; ${note})`);
+  return { caseEntry: { case: label, rows: Object.values(rows) }, cmp };
+}
+
+export async function run({ bins, quick, log }) {
+  const config = {
+    recordBytes: RECORD,
+    drainRingMiB: 256, drainRecords: quick ? 200_000 : 1_000_000, drainReps: quick ? 3 : 7,
+    liveRingMiB: 8, liveMs: quick ? 300 : 1000, liveRepeat: 1000, liveRate: 2_000_000, liveReps: quick ? 1 : 3,
+  };
+  if (config.drainRecords * SPAN > config.drainRingMiB * 2 ** 20) throw new Error('bench: drain records do not fit the ring');
+  const pins = new PinDir();
+  const made = [];
+  try {
+    const drainP = makeProducer(pins, 'drain', config.drainRingMiB * 2 ** 20);
+    made.push(drainP);
+    const liveP = makeProducer(pins, 'live', config.liveRingMiB * 2 ** 20);
+    made.push(liveP);
+    const drain = await drainBench(drainP, config, bins, log);
+    const live = await liveBench(liveP, config, bins, log);
+    return {
+      name, title: 'Ring buffer', goal: GOAL, config,
+      cases: [drain.caseEntry, live.caseEntry],
+      comparisons: [drain.cmp, live.cmp],
+    };
+  } finally {
+    for (const p of made) p.close();
+    pins.remove();
+  }
+}
