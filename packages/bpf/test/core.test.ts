@@ -97,3 +97,15 @@ test('syscall errors name the command and errno', (t) => {
     (e: unknown) => e instanceof SyscallError && e.code === 'EINVAL' && /BPF_MAP_CREATE failed: EINVAL/.test(e.message),
   );
 });
+
+test('a test run refused for a too-short packet says why', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  const prog = Program.load({ type: 'SCHED_CLS', instructions: RET7 });
+  try {
+    assert.throws(() => prog.testRun({ data: new Uint8Array(4) }), (e: unknown) =>
+      e instanceof SyscallError && e.code === 'EINVAL' && /SCHED_CLS test runs need data of at least 14 bytes \(an Ethernet header\), got 4/.test(e.message));
+    assert.equal(prog.testRun({ data: new Uint8Array(14) }).retval, 7);
+  } finally {
+    prog.close();
+  }
+});

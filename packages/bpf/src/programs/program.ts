@@ -230,7 +230,7 @@ export class Program {
           outSize = sizeOut;
           continue;
         }
-        throw new SyscallError('BPF_PROG_TEST_RUN', -ret, `${this.handle.description}`);
+        throw new SyscallError('BPF_PROG_TEST_RUN', -ret, `${this.handle.description}${testRunHint(this.type, -ret, data)}`);
       }
       return {
         retval: readU32(TestRunAttr, attr, 'retval'),
@@ -278,6 +278,20 @@ export function programInfoByFd(fd: number): ProgramInfo {
     runTimeNs: read(ProgInfo, info, 'run_time_ns') as bigint,
     runCount: read(ProgInfo, info, 'run_cnt') as bigint,
   };
+}
+
+// Packet program types whose test run builds an skb or xdp_buff from data_in
+// and refuses (EINVAL) anything shorter than an Ethernet header.
+const NEEDS_ETH_HEADER = new Set<number>([ProgType.SCHED_CLS, ProgType.SCHED_ACT, ProgType.XDP, ProgType.CGROUP_SKB,
+  ProgType.SOCKET_FILTER, ProgType.LWT_IN, ProgType.LWT_OUT, ProgType.LWT_XMIT, ProgType.LWT_SEG6LOCAL, ProgType.FLOW_DISSECTOR]);
+const ETH_HLEN = 14;
+
+/** Why a test run was likely refused, when the input makes it obvious. */
+function testRunHint(type: number, errno: number, data: Uint8Array | null): string {
+  if (errno !== Errno.EINVAL || !NEEDS_ETH_HEADER.has(type)) return '';
+  const len = data?.byteLength ?? 0;
+  if (len >= ETH_HLEN) return '';
+  return `; ${enumName(ProgType, type)} test runs need data of at least ${ETH_HLEN} bytes (an Ethernet header), got ${len}`;
 }
 
 function cString(buf: Uint8Array): string {
