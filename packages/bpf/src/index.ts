@@ -70,3 +70,10 @@ export { attachFlowDissector, dissectFlow, decodeFlowKeys, FlowDissectorResult, 
 export { attachNetfilter, netfilterLinkInfo, NfProto, NfInetHook, NfVerdict, BPF_F_NETFILTER_IP_DEFRAG, type NetfilterOptions, type NetfilterLinkInfo, type NfProtoName, type NfInetHookName } from './links/netfilter.js';
 export { ReuseportSockArray, type ReuseportSockArrayOptions } from './maps/reuseport-sockarray.js';
 export { CgroupStorage, PerCpuCgroupStorage, cgroupStorageKey, type CgroupStorageKey, type CgroupStorageOptions } from './maps/cgroup-storage.js';
+export { BpfObject } from './object/object.js';
+export { ObjectLoadError, ObjectVerifierError, PinMismatchError, type SourceLocation } from './object/errors.js';
+export type { ObjectLoadOptions, KconfigValue } from './object/options.js';
+export type { ObjectProgram } from './object/program.js';
+export type { ObjectAttachOptions } from './object/attach.js';
+export { GlobalVars, SectionVars, type VarInfo } from './object/vars.js';
+export { BtfCodecs, btfSizeOf } from './object/btf-codec.js';

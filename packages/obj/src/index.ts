@@ -12,3 +12,18 @@ export {
 } from './btf/reader.js';
 export { ElfFile, ElfParseError, ElfSymbolError, ElfType, SectionType, SymbolType, SymbolBind, type ElfSection, type ElfSymbol, type FunctionOffset } from './elf/symbols.js';
 export { BtfWriter, type BtfWriterMember, type BtfWriterParam, type BtfWriterSecVar, type BtfWriterLinkage } from './btf/writer.js';
+export { btfToTypeScript, BtfTsError, type BtfToTsOptions } from './btf/ts-printer.js';
+export { parseObject, type ParseObjectOptions } from './object/parse.js';
+export type { ObjectSpec, ProgramSpec, SectionDef, Relocation, CoreRelo, MapSpec, ExternSpec } from './object/spec.js';
+export { ObjectParseError } from './object/errors.js';
+export { findSectionDef, SECTION_PATTERNS } from './object/section-defs.js';
+export { CoreReloKind, coreKindLabel, type CoreReloKindName } from './core/kinds.js';
+export { CoreReloError, type CoreErrno, type CoreReloErrorContext } from './core/errors.js';
+export { CoreResolver, type CoreResult, type CoreReloQuery, type CoreReloWhere, type CoreResolverOptions } from './core/resolve.js';
+export { patchCoreInsn, corePoisonInsn, CORE_POISON_IMM, type CorePatch } from './core/patch.js';
+export { applyCoreRelos, poisonedAt, type CoreApplied, type CoreOutcome } from './core/apply.js';
+export { essentialName } from './core/btf-ops.js';
+export {
+  fixupBtf, sanitizeBtf, prepareBtfForKernel, BtfFixupError, ALL_BTF_FEATURES,
+  type BtfFeatures, type BtfSectionInfo, type BtfFixupOptions,
+} from './btf/fixup.js';

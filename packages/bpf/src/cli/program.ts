@@ -9,6 +9,9 @@ import { registerLists } from './commands/list.js';
 import { registerMapDump } from './commands/map-dump.js';
 import { registerProbe } from './commands/probe.js';
 import { registerTestRun } from './commands/test-run.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerBtfDump } from './commands/btf.js';
+import { registerLoad } from './commands/load.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -25,6 +28,9 @@ export function buildCli(): Command {
   const map = registerLists(cli);
   registerMapDump(map);
   registerProbe(cli);
+  registerInspect(cli);
+  registerLoad(cli);
+  registerBtfDump(cli.commands.find((c) => c.name() === 'btf')!);
   return cli;
 }
 

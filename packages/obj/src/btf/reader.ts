@@ -183,9 +183,11 @@ export class BtfReader {
     if (name !== '' && !name.includes('\0')) {
       const index = this.#nameOffIndex();
       // Every place the string ends: a name may also point into the middle of a longer string.
+      // Split BTF may name its own types with its bases' strings (libbpf reuses them), so search those too.
       const needle = Buffer.from(`${name}\0`, 'utf8');
-      for (let at = this.#str.indexOf(needle); at >= 0; at = this.#str.indexOf(needle, at + 1)) {
-        index.collect(this.#strBase + at, own);
+      for (let r: BtfReader | undefined = this; r; r = r.base) {
+        const str = r.#str;
+        for (let at = str.indexOf(needle); at >= 0; at = str.indexOf(needle, at + 1)) index.collect(r.#strBase + at, own);
       }
       own.sort((a, b) => a - b);
     }
@@ -208,13 +210,20 @@ export class BtfReader {
 
   /** Follow TYPEDEF/CONST/VOLATILE/RESTRICT/TYPE_TAG to the underlying type id (0 for void). */
   skipModifiers(id: number): number {
-    for (let hops = 0; id !== 0 && hops <= this.lastId; hops++) {
+    // Real chains are a few links long: only a long one pays for loop detection
+    // (a hop budget of lastId made each loop cost ~100k hops on vmlinux).
+    let seen: Set<number> | undefined;
+    for (let hops = 0; id !== 0; hops++) {
       const t = this.type(id);
       if (t.kind !== 'TYPEDEF' && t.kind !== 'CONST' && t.kind !== 'VOLATILE' && t.kind !== 'RESTRICT' && t.kind !== 'TYPE_TAG') return id;
+      if (hops >= 32) {
+        seen ??= new Set();
+        if (seen.has(id)) throw new TypeError(`BTF type ${id}: modifier chain loops`);
+        seen.add(id);
+      }
       id = t.type;
     }
-    if (id === 0) return 0;
-    throw new TypeError(`BTF type ${id}: modifier chain loops`);
+    return 0;
   }
 
   /** Every type defined here, in id order (decoded lazily). */
@@ -223,7 +232,7 @@ export class BtfReader {
   }
 
   #nameOffIndex(): NameOffIndex {
-    this.#byNameOff ??= new NameOffIndex(this.#w, this.#starts, this.firstId, this.#strBase);
+    this.#byNameOff ??= new NameOffIndex(this.#w, this.#starts, this.firstId);
     return this.#byNameOff;
   }
 
@@ -405,7 +414,7 @@ class NameOffIndex {
   readonly #mask: number;
   readonly #firstId: number;
 
-  constructor(w: Uint32Array, starts: Uint32Array, firstId: number, strBase: number) {
+  constructor(w: Uint32Array, starts: Uint32Array, firstId: number) {
     let cap = 16;
     while (cap < starts.length * 2) cap *= 2;
     const keys = new Uint32Array(cap);
@@ -414,8 +423,8 @@ class NameOffIndex {
     const mask = cap - 1;
     for (let i = 0; i < starts.length; i++) {
       const off = w[starts[i]!]!;
-      // Anonymous types have no name to find; names held by the base are found through it.
-      if (off === 0 || off < strBase) continue;
+      // Anonymous types have no name to find.
+      if (off === 0) continue;
       const key = off + 1;
       let h = Math.imul(off, 0x9e3779b1) & mask;
       let k = keys[h]!;

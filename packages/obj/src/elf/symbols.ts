@@ -133,6 +133,10 @@ export class ElfFile {
     if (shstrndx !== 0) {
       const strtab = raw[shstrndx];
       if (!strtab) throw new ElfParseError(`section name table index ${shstrndx} >= ${shnum}`, 62);
+      // NOBITS and NULL sections skipped the bounds check above: a name table must have its bytes in the file.
+      if (strtab.type === SectionType.NOBITS || strtab.offset + strtab.size > len) {
+        throw new ElfParseError(`section name table ${shstrndx} (${strtab.offset}+${strtab.size}) is not inside the file (${len})`, shoff + shstrndx * SHDR_SIZE + 24);
+      }
       names = stringReader(bytes, strtab.offset, strtab.size, `section ${shstrndx}`);
     }
     const sections = raw.map((s, i) => ({ ...s, name: names(nameOffs[i]!) }));
@@ -188,7 +192,11 @@ export class ElfFile {
       const sec = this.sections[sym.shndx];
       if (!sec) throw new ElfParseError(`symbol '${sym.name}' names section ${sym.shndx} of ${this.sections.length}`, 0);
       // REL objects hold section-relative values; their sh_addr is 0, so one formula fits all.
-      matches.push({ offset: sym.value - sec.addr + sec.offset, symbol: sym });
+      const offset = sym.value - sec.addr + sec.offset;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.#bytes.byteLength) {
+        throw new ElfSymbolError(name, `function '${sym.name}' (value 0x${sym.value.toString(16)} in section ${sym.shndx}) lies outside the file`);
+      }
+      matches.push({ offset, symbol: sym });
     }
     if (matches.length === 0) {
       const tables = this.sections.some((s) => s.type === SectionType.SYMTAB) ? '.symtab and .dynsym' : '.dynsym (no .symtab: stripped)';

@@ -60,9 +60,15 @@ export interface ProgramSpec {
   lineInfo: { insnOff: number; fileNameOff: number; lineOff: number; line: number; column: number }[];
   /** CO-RE relocations for the linked program. */
   coreRelos: CoreRelo[];
+  /** false for a `SEC("?...")` program, which libbpf does not load unless asked to; absent means true. */
+  autoload?: boolean;
 }
 
-/** A load-time fix-up of one instruction. */
+/**
+ * A load-time fix-up of one instruction. The parser leaves the immediates of a
+ * relocated instruction at 0 (both slots of an LD_IMM64; a kfunc CALL already
+ * has src=BPF_PSEUDO_KFUNC_CALL); any addend is in the relocation (`offset`).
+ */
 export type Relocation =
   /** LD_IMM64 of a map: set src=BPF_PSEUDO_MAP_FD and imm=fd (or MAP_IDX). */
   | { insn: number; kind: 'map'; map: string }
@@ -120,5 +126,9 @@ export interface ExternSpec {
   /** For kconfig: byte size and offset inside the `.kconfig` map; its BTF type id. */
   size?: number;
   offset?: number;
+  /**
+   * In the object's BTF: kconfig → the variable's declared type; ksym → that type with
+   * modifiers and typedefs skipped (0: a typeless `const void` ksym); kfunc → the FUNC.
+   */
   btfTypeId?: number;
 }

@@ -8,14 +8,21 @@
 //
 // @example
 // lockne-bpf test-run --type sched_cls --asm 'r0 = 7; exit' --data-hex "$(printf '00%.0s' {1..64})" --repeat 1000 --json
+//
+// The object form, `test-run obj.o --prog NAME`, loads the object (its maps
+// too) and runs the program NAME, printing the same JSON (test-run-object.ts).
 import type { Command } from 'commander';
-import { Program } from '../../programs/program.js';
+import { Program, type TestRunOptions } from '../../programs/program.js';
 import { ArgumentError } from '../../errors.js';
 import { assembleSource, attachTypeArg, progTypeArg } from '../args.js';
 import { hexDump, parseCount, parseHex, readInput, toHex, toJson } from '../io.js';
+import { runObjectTestRun } from './test-run-object.js';
 
 export interface TestRunCliOptions {
-  type: string;
+  /** Required for --asm/--asm-file programs; an object's program has its type from its section. */
+  type?: string;
+  /** The object form: the program (function name) to run. */
+  prog?: string;
   asm?: string;
   asmFile?: string;
   dataHex?: string;
@@ -43,12 +50,12 @@ export function runTestRun(opts: TestRunCliOptions): TestRunJson {
   if ((opts.asm === undefined) === (opts.asmFile === undefined)) {
     throw new ArgumentError('give the program as exactly one of --asm <text> or --asm-file <file|->');
   }
+  if (opts.type === undefined) throw new ArgumentError("required option '-t, --type <type>' not specified (for --asm/--asm-file programs)");
+  if (opts.prog !== undefined) throw new ArgumentError('--prog names a program of an object file: give the object as the argument');
   const source = opts.asm !== undefined ? '--asm' : opts.asmFile === '-' ? '<stdin>' : opts.asmFile!;
   const text = opts.asm ?? readInput(opts.asmFile!).toString('utf8');
   const instructions = assembleSource(text, source);
-  const data = opts.dataHex !== undefined ? parseHex(opts.dataHex, '--data-hex') : undefined;
-  const ctx = opts.ctxHex !== undefined ? parseHex(opts.ctxHex, '--ctx-hex') : undefined;
-  const repeat = parseCount(opts.repeat, '--repeat');
+  const input = testRunInput(opts);
   const prog = Program.load({
     type: progTypeArg(opts.type),
     instructions,
@@ -56,19 +63,31 @@ export function runTestRun(opts: TestRunCliOptions): TestRunJson {
     ...(opts.attachType !== undefined ? { expectedAttachType: attachTypeArg(opts.attachType) } : {}),
   });
   try {
-    const r = prog.testRun({
-      ...(data ? { data } : {}),
-      ...(ctx ? { ctx } : {}),
-      ...(opts.dataOutSize !== undefined ? { dataOutSize: parseCount(opts.dataOutSize, '--data-out-size') } : {}),
-      // The kernel copies its whole context struct back (192 bytes for __sk_buff)
-      // and fails with ENOSPC if it does not fit: leave room by default.
-      ...(ctx ? { ctxOutSize: opts.ctxOutSize !== undefined ? parseCount(opts.ctxOutSize, '--ctx-out-size') : Math.max(ctx.byteLength, CTX_OUT_DEFAULT) } : {}),
-      repeat,
-    });
-    return { retval: r.retval, durationNs: r.durationNs, repeat, dataOutHex: toHex(r.data), ctxOutHex: toHex(r.ctx) };
+    return testRunLoaded(prog, input);
   } finally {
     prog.close();
   }
+}
+
+/** The run's inputs, parsed from the options (before anything is loaded, so bad input fails first). */
+export function testRunInput(opts: TestRunCliOptions): TestRunOptions & { repeat: number } {
+  const data = opts.dataHex !== undefined ? parseHex(opts.dataHex, '--data-hex') : undefined;
+  const ctx = opts.ctxHex !== undefined ? parseHex(opts.ctxHex, '--ctx-hex') : undefined;
+  return {
+    ...(data ? { data } : {}),
+    ...(ctx ? { ctx } : {}),
+    ...(opts.dataOutSize !== undefined ? { dataOutSize: parseCount(opts.dataOutSize, '--data-out-size') } : {}),
+    // The kernel copies its whole context struct back (192 bytes for __sk_buff)
+    // and fails with ENOSPC if it does not fit: leave room by default.
+    ...(ctx ? { ctxOutSize: opts.ctxOutSize !== undefined ? parseCount(opts.ctxOutSize, '--ctx-out-size') : Math.max(ctx.byteLength, CTX_OUT_DEFAULT) } : {}),
+    repeat: parseCount(opts.repeat, '--repeat'),
+  };
+}
+
+/** Run a loaded program (shared by the asm and object forms). */
+export function testRunLoaded(prog: Program, input: TestRunOptions & { repeat: number }): TestRunJson {
+  const r = prog.testRun(input);
+  return { retval: r.retval, durationNs: r.durationNs, repeat: input.repeat, dataOutHex: toHex(r.data), ctxOutHex: toHex(r.ctx) };
 }
 
 function formatResult(r: TestRunJson): string {
@@ -83,8 +102,10 @@ function formatResult(r: TestRunJson): string {
 
 export function registerTestRun(cli: Command): void {
   cli.command('test-run')
-    .description('load a program from assembly and run it with BPF_PROG_TEST_RUN')
-    .requiredOption('-t, --type <type>', 'program type, e.g. sched_cls, xdp, socket_filter')
+    .description('load a program from assembly (or an object file) and run it with BPF_PROG_TEST_RUN')
+    .argument('[object]', 'an eBPF ELF object: load it and run its program --prog')
+    .option('--prog <name>', 'with an object: the program (function name) to run')
+    .option('-t, --type <type>', 'program type, e.g. sched_cls, xdp, socket_filter (required with --asm/--asm-file)')
     .option('--asm <text>', "the program, e.g. 'r0 = 7; exit'")
     .option('--asm-file <file>', "a file holding the program, or '-' for stdin")
     .option('--data-hex <hex>', 'input packet (data_in) in hex')
@@ -95,8 +116,8 @@ export function registerTestRun(cli: Command): void {
     .option('--attach-type <type>', 'expected attach type, for types that need one')
     .option('--name <name>', 'program name', 'lk_test_run')
     .option('--json', 'print one JSON object: {retval, durationNs, repeat, dataOutHex, ctxOutHex}')
-    .action((opts: TestRunCliOptions) => {
-      const r = runTestRun(opts);
+    .action((object: string | undefined, opts: TestRunCliOptions) => {
+      const r = object !== undefined ? runObjectTestRun(object, opts) : runTestRun(opts);
       process.stdout.write(`${opts.json ? toJson(r) : formatResult(r)}\n`);
     });
 }
