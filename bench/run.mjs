@@ -3,7 +3,7 @@
 // (Node and C in the same run, repetitions interleaved), writes
 // bench/results/<name>.json and refreshes the table in bench/README.md.
 //
-//   node bench/run.mjs [--only map-ops,batch-lookup,ringbuf] [--quick]
+//   node bench/run.mjs [--only map-ops,batch-lookup,ringbuf,btf-parse,object-load] [--quick]
 //
 // --quick: fewer operations and repetitions, for checking the harness: its
 // figures are printed but neither written to results/ nor to the README.
@@ -14,8 +14,10 @@ import { renderTable, updateReadme, writeResult } from './lib/report.mjs';
 import * as mapOps from './map-ops.mjs';
 import * as batch from './batch.mjs';
 import * as ringbuf from './ringbuf.mjs';
+import * as btfParse from './btf-parse.mjs';
+import * as objectLoad from './object-load.mjs';
 
-const ALL = [mapOps, batch, ringbuf];
+const ALL = [mapOps, batch, ringbuf, btfParse, objectLoad];
 
 function parseArgs(argv) {
   const opts = { only: ALL.map((b) => b.name), quick: false };

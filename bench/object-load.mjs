@@ -1,0 +1,163 @@
+// Benchmark: loading a multi-program object (bpf/object-load.bpf.c: 7
+// programs of 6 types, 5 maps, .data/.bss/.rodata, a subprogram, a CO-RE
+// read) with @lockne/bpf's BpfObject.load() vs libbpf, three ways:
+//   - in-process, first load in a fresh process: BpfObject.load(path) vs
+//     bpf_object__open_file() + bpf_object__load() (c/object_load.c), timed
+//     inside the process (Node: after the module import);
+//   - in-process, warm: the same, repeated in that process (each object closed,
+//     untimed, before the next);
+//   - whole process, exec to exit: `node object-load.mjs --child obj 0` vs
+//     `bpftool prog loadall obj <bpffs dir>` (and vs the C program, reference).
+// Goal: <= 1.2x libbpf's time (ratio >= 0.83 in the table, where ratios are
+// throughputs: loads per second).
+//
+//   node bench/object-load.mjs [--quick]      # on its own (root), or via bench/run.mjs
+//   node bench/object-load.mjs --child <obj> <reps>   # one process: used by the above
+import { mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compare, renderTable, row, writeResult } from './lib/report.mjs';
+import { median, round } from './lib/stats.mjs';
+
+export const name = 'object-load';
+const GOAL = round(1 / 1.2, 2);
+const self = fileURLToPath(import.meta.url);
+const here = path.dirname(self);
+
+/** One process: import, first load, `reps` warm loads; prints a JSON line. */
+async function child(obj, reps) {
+  const t0 = process.hrtime.bigint();
+  const { BpfObject } = await import('../packages/bpf/dist/src/index.js');
+  const importNs = Number(process.hrtime.bigint() - t0);
+  const once = () => {
+    const c0 = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    const o = BpfObject.load(obj);
+    const ns = Number(process.hrtime.bigint() - t);
+    const c = process.cpuUsage(c0);
+    const programs = o.programs.size;
+    o.close();
+    return { ns, cpu_ns: (c.user + c.system) * 1000, programs };
+  };
+  const first = once();
+  const r = Array.from({ length: reps }, once);
+  console.log(JSON.stringify({ programs: first.programs, import_ns: importNs, first, ns: r.map((x) => x.ns), cpu_ns: r.map((x) => x.cpu_ns) }));
+}
+
+function spawnJson(cmd, args, what) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (r.error || r.status !== 0) throw new Error(`bench: ${what} exited ${r.status ?? r.signal ?? r.error?.message}: ${r.stderr}`);
+  return { ns, out: r.stdout.trim() ? JSON.parse(r.stdout.trim().split('\n').pop()) : undefined };
+}
+
+function buildObject() {
+  const out = path.join(here, 'build', 'object-load.bpf.o');
+  mkdirSync(path.dirname(out), { recursive: true });
+  const multiarch = `/usr/include/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
+  const args = ['-O2', '-g', '-target', 'bpf', `-I${multiarch}`, '-c', path.join(here, 'bpf', 'object-load.bpf.c'), '-o', out];
+  const r = spawnSync('clang', args, { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`bench: clang ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
+  return out;
+}
+
+export async function run({ bins, quick, log }) {
+  if (process.getuid?.() !== 0) throw new Error('bench: object-load needs root (bpf syscall, bpffs)');
+  const { ensureBpffs } = await import('../packages/bpf/dist/src/index.js');
+  ensureBpffs('/sys/fs/bpf');
+  const obj = buildObject();
+  const config = { object: 'bench/bpf/object-load.bpf.c', processes: quick ? 3 : 9, warm: quick ? 3 : 10 };
+  const pinRoot = `/sys/fs/bpf/lk${process.pid}objload`;
+  rmSync(pinRoot, { recursive: true, force: true });
+  mkdirSync(pinRoot);
+  const s = { node: [], libbpf: [], nodeProc: [], cProc: [], bpftoolProc: [] };
+  try {
+    const impls = {
+      node: () => s.node.push(spawnJson(process.execPath, [self, '--child', obj, String(config.warm)], 'node child').out),
+      libbpf: () => s.libbpf.push(spawnJson(bins.object_load, [obj, String(config.warm)], 'object_load').out),
+      nodeProc: () => s.nodeProc.push(spawnJson(process.execPath, [self, '--child', obj, '0'], 'node child').ns),
+      cProc: () => s.cProc.push(spawnJson(bins.object_load, [obj, '0'], 'object_load').ns),
+      bpftoolProc: () => {
+        const dir = path.join(pinRoot, 'progs');
+        try {
+          s.bpftoolProc.push(spawnJson('bpftool', ['prog', 'loadall', obj, dir], 'bpftool prog loadall').ns);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+    // One untimed round so page cache and kernel BTF are as warm for every side.
+    for (const f of Object.values(impls)) f();
+    for (const k of Object.keys(s)) s[k].length = 0;
+    const order = Object.keys(impls);
+    for (let p = 0; p < config.processes; p++) {
+      for (let j = 0; j < order.length; j++) impls[order[(p + j) % order.length]]();
+    }
+  } finally {
+    rmSync(pinRoot, { recursive: true, force: true });
+  }
+  const programs = s.node[0].programs;
+  if (programs !== s.libbpf[0].programs) throw new Error(`bench: node loaded ${programs} programs, libbpf ${s.libbpf[0].programs}`);
+  const perSec = (nss) => nss.map((ns) => 1e9 / ns);
+  const ms = (ns) => round(ns / 1e6, 2);
+  const medMs = (xs) => ms(median(xs));
+  const mk = (impl, api, ns, cpuNs) => row(impl, api, perSec(ns), { ms: ns.map(ms), ...(cpuNs ? { cpuMs: cpuNs.map(ms) } : {}) }, cpuNs ? perSec(cpuNs) : null);
+  const nodeApi = '`BpfObject.load(path)`';
+  const cApi = 'bpf_object__open_file + bpf_object__load';
+  const firstNode = s.node.map((x) => x.first.ns);
+  const firstC = s.libbpf.map((x) => x.first.ns);
+  const warmNode = s.node.flatMap((x) => x.ns);
+  const warmC = s.libbpf.flatMap((x) => x.ns);
+  const note = (a, b) => `${medMs(a)} vs ${medMs(b)} ms`;
+  const comparisons = [
+    compare(`${programs} programs, 5 maps, globals, CO-RE: first load in a fresh process`, 'loads/s',
+      mk('libbpf', cApi, firstC, s.libbpf.map((x) => x.first.cpu_ns)), mk('node', nodeApi, firstNode, s.node.map((x) => x.first.cpu_ns)), GOAL,
+      `${note(firstNode, firstC)}; Node's module import (${medMs(s.node.map((x) => x.import_ns))} ms) not included`),
+    compare(`${programs} programs, 5 maps, globals, CO-RE: warm load (${config.warm} per process)`, 'loads/s',
+      mk('libbpf', cApi, warmC, s.libbpf.flatMap((x) => x.cpu_ns)), mk('node', nodeApi, warmNode, s.node.flatMap((x) => x.cpu_ns)), GOAL,
+      note(warmNode, warmC)),
+    compare(`${programs} programs: whole process, exec → load → exit`, 'loads/s',
+      mk('bpftool', '`bpftool prog loadall`', s.bpftoolProc), mk('node', '`node` + import + `BpfObject.load`', s.nodeProc), GOAL,
+      `${note(s.nodeProc, s.bpftoolProc)} (bpftool)`),
+    compare(`${programs} programs: whole process, exec → load → exit`, 'loads/s',
+      mk('libbpf', 'C program (c/object_load.c)', s.cProc), mk('node', '`node` + import + `BpfObject.load`', s.nodeProc), null,
+      `${note(s.nodeProc, s.cProc)} (C + libbpf): reference`),
+  ];
+  for (const c of comparisons) log(`${c.case.padEnd(70)} ${c.libbpfApi.slice(0, 28).padEnd(28)} ${c.ratio.toFixed(2)}x ${c.note}`);
+  return {
+    name, title: 'Object load', goal: GOAL, config: { ...config, programs },
+    figures: {
+      nodeFirstMs: firstNode.map(ms), libbpfFirstMs: firstC.map(ms), nodeWarmMs: warmNode.map(ms), libbpfWarmMs: warmC.map(ms),
+      nodeImportMs: s.node.map((x) => ms(x.import_ns)), nodeProcessMs: s.nodeProc.map(ms), cProcessMs: s.cProc.map(ms), bpftoolProcessMs: s.bpftoolProc.map(ms),
+    },
+    comparisons,
+  };
+}
+
+async function standalone() {
+  const { buildC } = await import('./lib/build-c.mjs');
+  const { load1, machineInfo } = await import('./lib/machine.mjs');
+  const quick = process.argv.includes('--quick');
+  const bins = buildC();
+  const loadStart = load1();
+  const t0 = Date.now();
+  const result = await run({ bins, quick, log: (x) => console.log(`  ${x}`) });
+  const full = {
+    ...result, date: new Date().toISOString(), quick, seconds: Math.round((Date.now() - t0) / 100) / 10,
+    machine: machineInfo(bins.version), loadAverage1m: { start: loadStart, end: load1() },
+  };
+  // As bench/run.mjs: a --quick run only prints (run.mjs refreshes the README table).
+  if (quick) console.log(`\n${renderTable([full])}`);
+  else console.log(`  -> ${writeResult(full)}`);
+}
+
+if (process.argv[1] === self) {
+  const i = process.argv.indexOf('--child');
+  const main = i >= 0 ? child(process.argv[i + 1], Number(process.argv[i + 2])) : standalone();
+  main.catch((e) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exitCode = 1;
+  });
+}
