@@ -27,3 +27,7 @@ export {
   fixupBtf, sanitizeBtf, prepareBtfForKernel, BtfFixupError, ALL_BTF_FEATURES,
   type BtfFeatures, type BtfSectionInfo, type BtfFixupOptions,
 } from './btf/fixup.js';
+export { ObjectWriter, type ObjectWriterOptions } from './writer/object-writer.js';
+export { BtfExtWriter, type BtfExtLineInput, type BtfExtCoreReloInput } from './writer/btf-ext-writer.js';
+export { appendBtfStrings } from './writer/btf-strings.js';
+export type { ProgramInput, SubprogramInput, CodeInput, MapDefInput, GlobalInput, FuncInfoInput, LineInfoInput, RelocationInput } from './writer/types.js';
