@@ -1,1 +1,31 @@
-export {};
+// @lockne/kernel: what a *.bpf.ts program imports. See docs/language.md.
+export { KernelOnlyError, kernelOnly } from './kernel-only.js';
+export type { TypeDesc, TypeKind, Infer } from './types.js';
+export {
+  u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, bool, htons, htonl, ntohs, ntohl,
+  type IntLike, type IntDesc, type IntType,
+} from './ints.js';
+export { struct, array, type FixedArray, type StructDesc, type ArrayDesc, type FieldLayout, type StructValue } from './struct.js';
+export type { PacketAccess } from './context/packet.js';
+export { XdpAction, type XdpContext } from './context/xdp.js';
+export {
+  TcAction, CgroupVerdict, type SkBuffContext, type SocketFilterContext, type TcContext, type CgroupSkbContext,
+} from './context/skbuff.js';
+export type { SockContext, SockAddrContext } from './context/sock.js';
+export type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult, ArgIndex } from './context/tracing.js';
+export * from './programs.js';
+export { MapDecl, MapTypes, UpdateFlag, nameMaps, type Ref, type MapOptions, type MapTypeName, type Pinning, type HelperResult } from './maps/common.js';
+export { HashMap, PerCpuHashMap, LruHashMap, LruPerCpuHashMap, KeyedMap } from './maps/hash.js';
+export { ArrayMap, PerCpuArrayMap, type ArrayOptions } from './maps/array.js';
+export { RingBuf, RingBufWakeup, type RingBufOptions } from './maps/ringbuf.js';
+export * as bpf from './helpers/index.js';
+export { HELPER_BINDINGS, METHOD_BINDINGS, type BpfHelperFn } from './helpers/table.js';
+export { DIAGNOSTICS, diagnosticInfo, type DiagnosticCode, type DiagnosticInfo } from './diagnostic-codes.js';
+export { EthHdr, Ipv4Hdr, Ipv6Hdr, TcpHdr, UdpHdr, IcmpHdr, EtherType, IpProto, TcpFlag, AddressFamily } from './packet.js';
+export { rodata, data, bss, license, type GlobalDecl, type ReadonlyGlobal, type GlobalSection, type LicenseDecl } from './globals.js';
+export { log, LogLevel, LOG_RECORD, type LogTag } from './log.js';
+export { atomicAdd, atomicFetchAdd, atomicAnd, atomicOr, atomicXor, atomicXchg, atomicCmpXchg } from './atomic.js';
+export { spinLock, type SpinLock } from './sync.js';
+export { PerfEventArray, CURRENT_CPU } from './maps/perf.js';
+export { ProgramArray } from './maps/prog-array.js';
+export { SkStorage, TaskStorage, StorageFlag, type StorageOptions, type SocketOwner } from './maps/storage.js';

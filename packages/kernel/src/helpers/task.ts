@@ -1,0 +1,15 @@
+// Current-task helpers (tracing, cgroup and socket programs).
+import type { u8, u32, u64, i64 } from '../ints.js';
+import type { FixedArray } from '../struct.js';
+import { kernelOnly } from '../kernel-only.js';
+
+/** bpf_get_current_pid_tgid: tgid (the userspace "pid") << 32 | pid (thread id). Kernel 4.2. */
+export function getCurrentPidTgid(): u64 { return kernelOnly('bpf.getCurrentPidTgid'); }
+/** bpf_get_current_uid_gid: gid << 32 | uid. Kernel 4.2. */
+export function getCurrentUidGid(): u64 { return kernelOnly('bpf.getCurrentUidGid'); }
+/** bpf_get_current_comm: fill `into` (16 bytes, e.g. a struct field `array(u8, 16)`) with the task name. 0 or -errno. Kernel 4.2. */
+export function getCurrentComm(_into: FixedArray<u8, 16>): i64 { return kernelOnly('bpf.getCurrentComm'); }
+/** bpf_get_current_cgroup_id: cgroup v2 id of the current task. Kernel 4.18. */
+export function getCurrentCgroupId(): u64 { return kernelOnly('bpf.getCurrentCgroupId'); }
+/** bpf_get_smp_processor_id. Kernel 4.1. */
+export function getSmpProcessorId(): u32 { return kernelOnly('bpf.getSmpProcessorId'); }

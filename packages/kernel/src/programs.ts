@@ -1,0 +1,125 @@
+// Program wrappers. `export const name = xdp(fn)` declares program `name` in
+// libbpf's section for that kind. In Node a wrapper only builds a descriptor (so
+// userspace can import the module and read kinds/sections); `fn` never runs there.
+import type { XdpContext, XdpAction } from './context/xdp.js';
+import type { SocketFilterContext, TcContext, CgroupSkbContext, TcAction, CgroupVerdict } from './context/skbuff.js';
+import type { SockContext, SockAddrContext } from './context/sock.js';
+import type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult } from './context/tracing.js';
+import type { u32 } from './ints.js';
+
+/** Program kinds the compiler knows, keyed like @lockne/bpf ProgType names. */
+export type ProgramKind =
+  | 'xdp' | 'tc' | 'tcx' | 'socketFilter' | 'cgroupSkb' | 'cgroupSock' | 'cgroupSockAddr'
+  | 'tracepoint' | 'rawTracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe';
+
+/** BPF_PROG_TYPE_* names (as in @lockne/bpf `ProgType`). */
+export type ProgTypeName = 'XDP' | 'SCHED_CLS' | 'SOCKET_FILTER' | 'CGROUP_SKB' | 'CGROUP_SOCK' | 'CGROUP_SOCK_ADDR' | 'TRACEPOINT' | 'RAW_TRACEPOINT' | 'KPROBE';
+
+/** What a program wrapper returns: plain data, readable in Node. */
+export interface ProgramDecl<Ctx = unknown> {
+  readonly kind: ProgramKind;
+  /** ELF section, libbpf convention: `xdp`, `tc`, `cgroup_skb/ingress`, `tracepoint/sched/sched_switch`. */
+  readonly section: string;
+  readonly progType: ProgTypeName;
+  /** BPF_* expected attach type name (as in @lockne/bpf `AttachType`), when the kind needs one at load. */
+  readonly attachType: string | null;
+  /** The body; only the compiler looks at it. */
+  readonly fn: (ctx: Ctx) => unknown;
+}
+
+function decl<Ctx>(kind: ProgramKind, section: string, progType: ProgTypeName, attachType: string | null, fn: (ctx: Ctx) => unknown): ProgramDecl<Ctx> {
+  if (typeof fn !== 'function') throw new TypeError(`${kind}(...): expected the program function, got ${typeof fn}`);
+  return Object.freeze({ kind, section, progType, attachType, fn });
+}
+
+/** XDP program, section `xdp`. Minimum kernel 4.8. @example export const p = xdp((ctx) => XdpAction.PASS); */
+export function xdp(fn: (ctx: XdpContext) => XdpAction): ProgramDecl<XdpContext> {
+  return decl('xdp', 'xdp', 'XDP', 'XDP', fn);
+}
+
+/** tc classifier (direct-action), section `tc`. Minimum kernel 4.1. @example export const p = tc((ctx) => TcAction.OK); */
+export function tc(fn: (ctx: TcContext) => TcAction): ProgramDecl<TcContext> {
+  return decl('tc', 'tc', 'SCHED_CLS', null, fn);
+}
+
+/** tcx program (link-based tc), section `tcx/ingress|egress`. Minimum kernel 6.6. */
+export function tcx(direction: 'ingress' | 'egress', fn: (ctx: TcContext) => TcAction): ProgramDecl<TcContext> {
+  return decl('tcx', `tcx/${direction}`, 'SCHED_CLS', direction === 'ingress' ? 'TCX_INGRESS' : 'TCX_EGRESS', fn);
+}
+
+/** Socket filter, section `socket`. Returns how many bytes to keep (0 drops). Minimum kernel 3.19. */
+export function socketFilter(fn: (ctx: SocketFilterContext) => u32 | number): ProgramDecl<SocketFilterContext> {
+  return decl('socketFilter', 'socket', 'SOCKET_FILTER', null, fn);
+}
+
+/** cgroup skb program, section `cgroup_skb/ingress|egress`. Minimum kernel 4.10. */
+export function cgroupSkb(direction: 'ingress' | 'egress', fn: (ctx: CgroupSkbContext) => CgroupVerdict): ProgramDecl<CgroupSkbContext> {
+  return decl('cgroupSkb', `cgroup_skb/${direction}`, 'CGROUP_SKB', direction === 'ingress' ? 'CGROUP_INET_INGRESS' : 'CGROUP_INET_EGRESS', fn);
+}
+
+/** Hooks of cgroup sock programs. */
+export type CgroupSockHook = 'sock_create' | 'sock_release' | 'post_bind4' | 'post_bind6';
+const SOCK_ATTACH: Record<CgroupSockHook, string> = {
+  sock_create: 'CGROUP_INET_SOCK_CREATE', sock_release: 'CGROUP_INET_SOCK_RELEASE',
+  post_bind4: 'CGROUP_INET4_POST_BIND', post_bind6: 'CGROUP_INET6_POST_BIND',
+};
+
+/** cgroup sock program, section `cgroup/<hook>`. Minimum kernel 4.10 (post_bind 4.17, sock_release 5.9). */
+export function cgroupSock(hook: CgroupSockHook, fn: (ctx: SockContext) => CgroupVerdict): ProgramDecl<SockContext> {
+  if (!(hook in SOCK_ATTACH)) throw new TypeError(`cgroupSock(${JSON.stringify(hook)}): unknown hook`);
+  return decl('cgroupSock', `cgroup/${hook}`, 'CGROUP_SOCK', SOCK_ATTACH[hook], fn);
+}
+
+/** Hooks of cgroup sock_addr programs. */
+export type CgroupSockAddrHook =
+  | 'bind4' | 'bind6' | 'connect4' | 'connect6' | 'sendmsg4' | 'sendmsg6' | 'recvmsg4' | 'recvmsg6'
+  | 'getpeername4' | 'getpeername6' | 'getsockname4' | 'getsockname6';
+const ADDR_ATTACH: Record<CgroupSockAddrHook, string> = {
+  bind4: 'CGROUP_INET4_BIND', bind6: 'CGROUP_INET6_BIND', connect4: 'CGROUP_INET4_CONNECT',
+  connect6: 'CGROUP_INET6_CONNECT', sendmsg4: 'CGROUP_UDP4_SENDMSG', sendmsg6: 'CGROUP_UDP6_SENDMSG',
+  recvmsg4: 'CGROUP_UDP4_RECVMSG', recvmsg6: 'CGROUP_UDP6_RECVMSG', getpeername4: 'CGROUP_INET4_GETPEERNAME',
+  getpeername6: 'CGROUP_INET6_GETPEERNAME', getsockname4: 'CGROUP_INET4_GETSOCKNAME', getsockname6: 'CGROUP_INET6_GETSOCKNAME',
+};
+
+/** cgroup sock_addr program, section `cgroup/<hook>`. Minimum kernel 4.17 (sendmsg 4.18, recvmsg 5.2, get*name 5.8). */
+export function cgroupSockAddr(hook: CgroupSockAddrHook, fn: (ctx: SockAddrContext) => CgroupVerdict): ProgramDecl<SockAddrContext> {
+  if (!(hook in ADDR_ATTACH)) throw new TypeError(`cgroupSockAddr(${JSON.stringify(hook)}): unknown hook`);
+  return decl('cgroupSockAddr', `cgroup/${hook}`, 'CGROUP_SOCK_ADDR', ADDR_ATTACH[hook], fn);
+}
+
+/** Tracepoint program, section `tracepoint/<category>/<name>`. Minimum kernel 4.7. */
+export function tracepoint(category: string, name: string, fn: (ctx: TracepointContext) => TracingResult): ProgramDecl<TracepointContext> {
+  return decl('tracepoint', `tracepoint/${category}/${name}`, 'TRACEPOINT', null, fn);
+}
+
+/** Raw tracepoint program, section `raw_tracepoint/<name>`. Minimum kernel 4.17. */
+export function rawTracepoint(name: string, fn: (ctx: RawTracepointContext) => TracingResult): ProgramDecl<RawTracepointContext> {
+  return decl('rawTracepoint', `raw_tracepoint/${name}`, 'RAW_TRACEPOINT', null, fn);
+}
+
+type ProbeFn = (ctx: KprobeContext) => TracingResult;
+function probe(kind: 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe', a: string | ProbeFn, b?: ProbeFn): ProgramDecl<KprobeContext> {
+  const fn = typeof a === 'function' ? a : b;
+  if (fn === undefined) throw new TypeError(`${kind}(${String(a)}): missing the program function`);
+  const target = typeof a === 'string' ? `/${a}` : '';
+  return decl(kind, `${kind}${target}`, 'KPROBE', null, fn);
+}
+
+/**
+ * kprobe program, section `kprobe` or `kprobe/<function>` (target fixed at compile time).
+ * Minimum kernel 4.1. @example export const p = kprobe('tcp_v4_connect', (ctx) => 0);
+ */
+export function kprobe(fn: ProbeFn): ProgramDecl<KprobeContext>;
+export function kprobe(target: string, fn: ProbeFn): ProgramDecl<KprobeContext>;
+export function kprobe(a: string | ProbeFn, b?: ProbeFn): ProgramDecl<KprobeContext> { return probe('kprobe', a, b); }
+
+/** kretprobe program, section `kretprobe[/<function>]`; read the return value with ctx.ret. Minimum kernel 4.1. */
+export function kretprobe(fn: ProbeFn): ProgramDecl<KprobeContext>;
+export function kretprobe(target: string, fn: ProbeFn): ProgramDecl<KprobeContext>;
+export function kretprobe(a: string | ProbeFn, b?: ProbeFn): ProgramDecl<KprobeContext> { return probe('kretprobe', a, b); }
+
+/** uprobe program, section `uprobe` (binary and offset given at attach time). Minimum kernel 4.3. */
+export function uprobe(fn: ProbeFn): ProgramDecl<KprobeContext> { return probe('uprobe', fn); }
+
+/** uretprobe program, section `uretprobe`. Minimum kernel 4.3. */
+export function uretprobe(fn: ProbeFn): ProgramDecl<KprobeContext> { return probe('uretprobe', fn); }
