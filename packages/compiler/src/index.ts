@@ -1,1 +1,7 @@
-export {};
+// @lockne/compiler: a TypeScript subset (*.bpf.ts importing @lockne/kernel) → eBPF.
+export { compileToInstructions, type CompileOptions, type CompiledModule, type CompiledProgram } from './compile.js';
+export { formatAsm, type AsmInput } from './asm.js';
+export { formatDiagnostic, type Diagnostic, type SourcePos } from './diagnostics.js';
+export type { LineRecord, MapReloc } from './back/emit.js';
+export type { MapRef } from './ir/ir.js';
+export type { IntTy, Ty, PtrKind } from './ir/types.js';

@@ -1,0 +1,33 @@
+// `--emit asm`: disassembly interleaved with `; file:line source` comments.
+import { disassemble, type Instruction } from '@lockne/obj';
+import type { LineRecord, MapReloc } from './back/emit.js';
+import path from 'node:path';
+
+export interface AsmInput {
+  readonly name: string;
+  readonly section: string;
+  readonly instructions: readonly Instruction[];
+  readonly lines: readonly LineRecord[];
+  readonly mapRelocs: readonly MapReloc[];
+}
+
+/** Disassemble one program, with source comments where the TS line changes and map names on LD_IMM64. */
+export function formatAsm(p: AsmInput, opts: { withSource?: boolean } = {}): string {
+  const text = disassemble(p.instructions);
+  const bySlot = new Map(p.lines.map((l) => [l.insnOff, l]));
+  const maps = new Map(p.mapRelocs.map((m) => [m.insnOff, m.map]));
+  const out = [`${p.name}:  ; section ${p.section}`];
+  let slot = 0;
+  let lastLine = -1;
+  for (const line of text) {
+    const rec = bySlot.get(slot);
+    if (opts.withSource !== false && rec && rec.pos.line !== lastLine) {
+      out.push(`; ${path.basename(rec.pos.file)}:${rec.pos.line} ${rec.pos.text.trim()}`);
+      lastLine = rec.pos.line;
+    }
+    const map = maps.get(slot);
+    out.push(`  ${String(slot).padStart(3)}: ${map ? line.replace(/map_fd\(0\)/, `map_fd(${map})`) : line}`);
+    slot += line.endsWith(' ll') ? 2 : 1;
+  }
+  return out.join('\n');
+}

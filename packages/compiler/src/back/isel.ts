@@ -1,0 +1,281 @@
+// Instruction selection: IR → machine IR with virtual registers. Keeps the
+// normalisation invariant (unsigned zero-extended, signed sign-extended in 64
+// bits) after every operation, moves call arguments into R1-R5 and results out
+// of R0 (precoloured), and lays blocks out in reverse post-order so branches
+// fall through where they can.
+import type { AluOp, JmpCondName, SizeName } from '@lockne/obj';
+import type { SourcePos } from '../diagnostics.js';
+import { successors, type Block, type BinOp, type CondOp, type Inst, type IrFunction, type MapRef, type Operand, type Terminator, type VReg } from '../ir/ir.js';
+import type { IntTy, Ty } from '../ir/types.js';
+import { Frame, imm, pr, R10, vr, type MBlock, type MFunction, type MInst, type MReg, type MSrc } from './mir.js';
+
+const HELPER = { lookup: 1, update: 2, delete: 3 } as const;
+
+/** Reverse post-order of the blocks reachable from entry (unreachable blocks are never emitted). */
+export function layout(fn: IrFunction): Block[] {
+  const seen = new Set<number>();
+  const post: Block[] = [];
+  const visit = (b: Block): void => {
+    seen.add(b.id);
+    // Visit the false edge first so the true edge ends up right after: `if` bodies fall through.
+    for (const s of successors(b).reverse()) if (!seen.has(s.id)) visit(s);
+    post.push(b);
+  };
+  visit(fn.entry);
+  return post.reverse();
+}
+
+export const SIZE_OF_BITS: Record<number, SizeName> = { 8: 'B', 16: 'H', 32: 'W', 64: 'DW' };
+
+const fitsS32 = (v: bigint): boolean => v >= -(1n << 31n) && v < 1n << 31n;
+const low32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
+
+class Selector {
+  private out: MInst[] = [];
+  private next: number;
+  readonly frame = new Frame();
+
+  constructor(private readonly fn: IrFunction) {
+    this.next = fn.vregs.length;
+  }
+
+  temp(): MReg {
+    return vr(this.next++);
+  }
+
+  run(): MFunction {
+    const order = layout(this.fn);
+    const blocks: MBlock[] = [];
+    order.forEach((b, idx) => {
+      this.out = [];
+      if (b === this.fn.entry) this.emit({ k: 'mov', w64: true, dst: vr(this.fn.ctx.id), src: pr(1), pos: this.fn.pos });
+      for (const i of b.insts) this.inst(i);
+      if (!b.term) throw new Error(`internal: block b${b.id} of ${this.fn.name} has no terminator`);
+      this.term(b.term, order[idx + 1]?.id);
+      blocks.push({ id: b.id, insts: this.out, succ: successors(b).map((s) => s.id) });
+    });
+    return { name: this.fn.name, blocks, nextVreg: this.next, frame: this.frame };
+  }
+
+  private emit(i: MInst): void {
+    this.out.push(i);
+  }
+
+  /** A register holding `o` (constants are materialised). */
+  private regOf(o: Operand, pos: SourcePos): MReg {
+    if (o.kind === 'reg') return vr(o.reg.id);
+    const t = this.temp();
+    this.movConst(t, o.value, pos);
+    return t;
+  }
+
+  private movConst(dst: MReg, v: bigint, pos: SourcePos): void {
+    const s = BigInt.asIntN(64, v);
+    if (fitsS32(s)) this.emit({ k: 'mov', w64: true, dst, src: imm(Number(s)), pos });
+    else this.emit({ k: 'ld64', dst, value: s, pos });
+  }
+
+  /** `o` as an ALU source: an immediate when it fits the operation's width. */
+  private srcOf(o: Operand, w64: boolean, pos: SourcePos): MSrc {
+    if (o.kind === 'reg') return vr(o.reg.id);
+    if (!w64) return imm(low32(o.value));
+    const s = BigInt.asIntN(64, o.value);
+    return fitsS32(s) ? imm(Number(s)) : this.regOf(o, pos);
+  }
+
+  private move(dst: MReg, o: Operand, pos: SourcePos): void {
+    if (o.kind === 'const') this.movConst(dst, o.value, pos);
+    else this.emit({ k: 'mov', w64: true, dst, src: vr(o.reg.id), pos });
+  }
+
+  /** Re-establish the normalised form of a `ty` value in `dst` after a 32-bit or wrapping op. */
+  private normalise(dst: MReg, ty: IntTy, pos: SourcePos, mayOverflow: boolean): void {
+    if (ty.bits === 64) return;
+    if (ty.signed) this.emit({ k: 'movsx', dst, src: dst, bits: ty.bits, pos });
+    else if (ty.bits < 32 && mayOverflow) this.emit({ k: 'alu', w64: false, op: 'AND', dst, src: imm((1 << ty.bits) - 1), pos });
+  }
+
+  private inst(i: Inst): void {
+    const pos = i.pos;
+    switch (i.op) {
+      case 'copy': return this.move(vr(i.dst.id), i.src, pos);
+      case 'bin': return this.bin(i.dst, i.bin, i.a, i.b, i.ty, pos);
+      case 'neg': {
+        const d = vr(i.dst.id);
+        this.move(d, i.a, pos);
+        this.emit({ k: 'neg', w64: i.ty.bits === 64, dst: d, pos });
+        return this.normalise(d, i.ty, pos, true);
+      }
+      case 'convert': return this.convert(vr(i.dst.id), i.src, i.from, i.to, pos);
+      case 'load': {
+        const d = vr(i.dst.id);
+        this.emit({ k: 'ldx', size: SIZE_OF_BITS[i.ty.bits]!, dst: d, base: vr(i.base.id), off: i.off, pos });
+        // Plain loads zero-extend; sign-extend with movsx (ctx rewriting does not take LDX_MEMSX everywhere).
+        if (i.ty.signed && i.ty.bits < 64) this.emit({ k: 'movsx', dst: d, src: d, bits: i.ty.bits as 8 | 16 | 32, pos });
+        return;
+      }
+      case 'store': return this.store(R10, vr(i.base.id), i.off, i.value, i.ty, pos);
+      case 'lookup': {
+        const key = this.spillToStack(i.key, i.map.key, pos);
+        this.mapCall(i.map, [key], HELPER.lookup, pos);
+        this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: pr(0), pos });
+        return;
+      }
+      case 'update': {
+        const key = this.spillToStack(i.key, i.map.key, pos);
+        const val = this.spillToStack(i.value, i.map.value, pos);
+        this.mapCall(i.map, [key, val], HELPER.update, pos, i.flags);
+        if (i.dst) this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: pr(0), pos });
+        return;
+      }
+      case 'delete': {
+        const key = this.spillToStack(i.key, i.map.key, pos);
+        this.mapCall(i.map, [key], HELPER.delete, pos);
+        if (i.dst) this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: pr(0), pos });
+        return;
+      }
+      case 'call': {
+        i.args.forEach((a, n) => this.move(pr((n + 1) as 1 | 2 | 3 | 4 | 5), a, pos));
+        this.emit({ k: 'call', helper: i.helper, nargs: i.args.length, pos });
+        if (i.dst) this.result(i.dst, pos);
+        return;
+      }
+    }
+  }
+
+  /** Copy R0 into dst, normalised to dst's width (helpers return 64-bit registers). */
+  private result(dst: VReg, pos: SourcePos): void {
+    const d = vr(dst.id);
+    const ty = dst.ty;
+    if (ty.kind === 'int' && ty.bits === 32 && !ty.signed) this.emit({ k: 'mov', w64: false, dst: d, src: pr(0), pos });
+    else {
+      this.emit({ k: 'mov', w64: true, dst: d, src: pr(0), pos });
+      if (ty.kind === 'int') this.normalise(d, ty, pos, true);
+    }
+  }
+
+  private store(_fp: MReg, base: MReg, off: number, v: Operand, ty: IntTy, pos: SourcePos): void {
+    const size = SIZE_OF_BITS[ty.bits]!;
+    if (v.kind === 'const' && (ty.bits < 64 || fitsS32(BigInt.asIntN(64, v.value)))) {
+      this.emit({ k: 'st', size, base, off, imm: ty.bits < 64 ? low32(v.value) : Number(BigInt.asIntN(64, v.value)), pos });
+    } else {
+      this.emit({ k: 'stx', size, base, off, src: this.regOf(v, pos), pos });
+    }
+  }
+
+  /** Write a key/value into a fresh stack slot of exactly its size; returns the slot offset. */
+  private spillToStack(v: Operand, ty: IntTy, pos: SourcePos): number {
+    const off = this.frame.alloc(ty.bits / 8, ty.bits / 8);
+    this.store(R10, R10, off, v, ty, pos);
+    return off;
+  }
+
+  private mapCall(map: MapRef, slots: number[], helper: number, pos: SourcePos, flags?: Operand): void {
+    this.emit({ k: 'ldmap', dst: pr(1), map: map.name, pos });
+    slots.forEach((off, n) => {
+      const r = pr((n + 2) as 2 | 3);
+      this.emit({ k: 'mov', w64: true, dst: r, src: R10, pos });
+      this.emit({ k: 'alu', w64: true, op: 'ADD', dst: r, src: imm(off), pos });
+    });
+    if (flags) this.move(pr(4), flags, pos);
+    this.emit({ k: 'call', helper, nargs: 1 + slots.length + (flags ? 1 : 0), pos });
+  }
+
+  private bin(dstV: VReg, op: BinOp, a: Operand, b: Operand, ty: IntTy, pos: SourcePos): void {
+    const w64 = ty.bits === 64;
+    const names: Record<BinOp, AluOp> = {
+      add: 'ADD', sub: 'SUB', mul: 'MUL', div: ty.signed ? 'SDIV' : 'DIV', mod: ty.signed ? 'SMOD' : 'MOD',
+      and: 'AND', or: 'OR', xor: 'XOR', shl: 'LSH', shr: ty.signed ? 'ARSH' : 'RSH',
+    };
+    const d = vr(dstV.id);
+    // Two-address form: d = a; d op= b. If b lives in d already, go through a temp.
+    const bAliases = b.kind === 'reg' && b.reg.id === dstV.id && !(a.kind === 'reg' && a.reg.id === dstV.id);
+    const work = bAliases ? this.temp() : d;
+    this.move(work, a, pos);
+    this.emit({ k: 'alu', w64, op: names[op], dst: work, src: this.srcOf(b, w64, pos), pos });
+    this.normalise(work, ty, pos, op === 'add' || op === 'sub' || op === 'mul' || op === 'shl');
+    if (work !== d) this.emit({ k: 'mov', w64: true, dst: d, src: work, pos });
+  }
+
+  private convert(d: MReg, src: Operand, from: IntTy, to: IntTy, pos: SourcePos): void {
+    if (src.kind === 'const') return this.movConst(d, src.value, pos); // already wrapped by the front end
+    const s = vr(src.reg.id);
+    const mov = (): void => this.emit({ k: 'mov', w64: true, dst: d, src: s, pos });
+    if (to.bits === 64) return mov(); // normalised values extend for free
+    if (!to.signed) {
+      if (!from.signed && from.bits <= to.bits) return mov();
+      this.emit({ k: 'mov', w64: false, dst: d, src: s, pos }); // keep the low 32 bits
+      if (to.bits < 32) this.emit({ k: 'alu', w64: false, op: 'AND', dst: d, src: imm((1 << to.bits) - 1), pos });
+      return;
+    }
+    if ((from.signed && from.bits <= to.bits) || (!from.signed && from.bits < to.bits)) return mov();
+    this.emit({ k: 'movsx', dst: d, src: s, bits: to.bits as 8 | 16 | 32, pos });
+  }
+
+  private term(t: Terminator, nextId: number | undefined): void {
+    const pos = t.pos;
+    if (t.op === 'ret') {
+      this.move(pr(0), t.value, pos);
+      return this.emit({ k: 'exit', pos });
+    }
+    if (t.op === 'br') {
+      if (t.target.id !== nextId) this.emit({ k: 'ja', target: t.target.id, pos });
+      return;
+    }
+    let { a, b, cond } = t;
+    let tb = t.t.id;
+    let fb = t.f.id;
+    if (a.kind === 'const' && b.kind === 'const') {
+      const taken = evalCond(cond, a.value, b.value, signedOf(t.ty));
+      const target = taken ? tb : fb;
+      if (target !== nextId) this.emit({ k: 'ja', target, pos });
+      return;
+    }
+    if (a.kind === 'const') [a, b, cond] = [b, a, swapCond(cond)];
+    if (tb === nextId) [tb, fb, cond] = [fb, tb, invertCond(cond)];
+    const w32 = t.ty.kind !== 'ptr' && (t.ty.kind === 'bool' || t.ty.bits <= 32);
+    const bSrc = this.srcOf(b, !w32, pos);
+    this.emit({ k: 'jcc', op: jmpName(cond, signedOf(t.ty)), w32, a: this.regOf(a, pos), b: bSrc, target: tb, pos });
+    if (fb !== nextId) this.emit({ k: 'ja', target: fb, pos });
+  }
+}
+
+function signedOf(t: Ty): boolean {
+  return t.kind === 'int' && t.signed;
+}
+
+function jmpName(c: CondOp, signed: boolean): JmpCondName {
+  switch (c) {
+    case 'eq': return 'JEQ';
+    case 'ne': return 'JNE';
+    case 'lt': return signed ? 'JSLT' : 'JLT';
+    case 'le': return signed ? 'JSLE' : 'JLE';
+    case 'gt': return signed ? 'JSGT' : 'JGT';
+    case 'ge': return signed ? 'JSGE' : 'JGE';
+  }
+}
+
+export function invertCond(c: CondOp): CondOp {
+  return ({ eq: 'ne', ne: 'eq', lt: 'ge', ge: 'lt', gt: 'le', le: 'gt' } as const)[c];
+}
+
+export function swapCond(c: CondOp): CondOp {
+  return ({ eq: 'eq', ne: 'ne', lt: 'gt', gt: 'lt', le: 'ge', ge: 'le' } as const)[c];
+}
+
+export function evalCond(c: CondOp, a: bigint, b: bigint, _signed: boolean): boolean {
+  // Constants are already wrapped into their (shared) type, so plain comparison is exact.
+  switch (c) {
+    case 'eq': return a === b;
+    case 'ne': return a !== b;
+    case 'lt': return a < b;
+    case 'le': return a <= b;
+    case 'gt': return a > b;
+    case 'ge': return a >= b;
+  }
+}
+
+/** Select instructions for one function. */
+export function selectInstructions(fn: IrFunction): MFunction {
+  return new Selector(fn).run();
+}

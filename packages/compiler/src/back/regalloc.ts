@@ -1,0 +1,121 @@
+// Linear-scan register allocation with precoloured call arguments and results.
+// R1-R5 are clobbered by calls (modelled as fixed ranges), so a value live across
+// a call can only get R6-R9; R10 is never allocated. When registers run out, the
+// value ending last is spilled to an 8-byte, 8-aligned stack slot with DW
+// loads/stores around each use/def, and allocation runs again.
+// Later: interval splitting, rematerialisation of constants/r10+k, shared spill slots.
+import type { Reg } from '@lockne/obj';
+import { intervals, type FixedRanges, type Interval } from './liveness.js';
+import { defs, isPure, mapRegs, pr, R10, uses, vr, type MFunction, type MInst, type MReg } from './mir.js';
+
+const ORDER: Reg[] = [1, 2, 3, 4, 5, 0, 6, 7, 8, 9];
+
+export class RegAllocError extends Error {}
+
+function conflicts(fixed: FixedRanges, p: number, it: Interval): boolean {
+  for (const [a, b] of fixed.get(p) ?? []) if (it.start <= b && a <= it.end) return true;
+  return false;
+}
+
+interface Result { assign: Map<number, Reg>; spilled: number[] }
+
+function scan(fn: MFunction, unspillable: Set<number>): Result {
+  const { intervals: list, fixed } = intervals(fn);
+  list.sort((a, b) => a.start - b.start || a.end - b.end);
+  const assign = new Map<number, Reg>();
+  const active: Interval[] = [];
+  const spilled: number[] = [];
+  for (const it of list) {
+    for (let k = active.length - 1; k >= 0; k--) if (active[k]!.end < it.start) active.splice(k, 1);
+    const taken = new Set(active.map((a) => assign.get(a.v)!));
+    const ok = (p: Reg): boolean => !taken.has(p) && !conflicts(fixed, p, it);
+    const hints: Reg[] = [...it.hintP].map((p) => p as Reg);
+    for (const v of it.hintV) { const p = assign.get(v); if (p !== undefined) hints.push(p); }
+    const choice = [...hints, ...ORDER].find(ok);
+    if (choice !== undefined) {
+      assign.set(it.v, choice);
+      active.push(it);
+      continue;
+    }
+    // Out of registers: give up the active value that ends last, if its register suits this one.
+    const victim = active
+      .filter((a) => !unspillable.has(a.v) && a.end > it.end && !conflicts(fixed, assign.get(a.v)!, it))
+      .sort((a, b) => b.end - a.end)[0];
+    if (victim) {
+      assign.set(it.v, assign.get(victim.v)!);
+      assign.delete(victim.v);
+      active.splice(active.indexOf(victim), 1);
+      active.push(it);
+      spilled.push(victim.v);
+    } else if (!unspillable.has(it.v)) {
+      spilled.push(it.v);
+    } else {
+      throw new RegAllocError(`${fn.name}: no register for a spill temporary (v${it.v})`);
+    }
+  }
+  return { assign, spilled };
+}
+
+/** Replace spilled vregs by short-lived temporaries loaded from / stored to their slot. */
+function rewriteSpills(fn: MFunction, spilled: number[], unspillable: Set<number>): void {
+  const slots = new Map(spilled.map((v) => [v, fn.frame.alloc(8, 8)]));
+  for (const b of fn.blocks) {
+    const out: MInst[] = [];
+    for (const i of b.insts) {
+      const before: MInst[] = [];
+      const after: MInst[] = [];
+      const temps = new Map<number, MReg>();
+      const rewritten = mapRegs(i, (r, role) => {
+        if (r.kind !== 'v' || !slots.has(r.v)) return r;
+        const off = slots.get(r.v)!;
+        let t = temps.get(r.v);
+        if (!t) {
+          const id = fn.nextVreg++;
+          t = vr(id);
+          unspillable.add(id);
+          temps.set(r.v, t);
+          if (role !== 'def') before.push({ k: 'ldx', size: 'DW', dst: t, base: R10, off, pos: i.pos });
+          if (role !== 'use') after.push({ k: 'stx', size: 'DW', base: R10, off, src: t, pos: i.pos });
+        } else if (role !== 'use' && !after.length) {
+          after.push({ k: 'stx', size: 'DW', base: R10, off, src: t, pos: i.pos });
+        }
+        return t;
+      });
+      out.push(...before, rewritten, ...after);
+    }
+    b.insts = out;
+  }
+}
+
+/** Drop pure instructions whose result nobody reads (iterates: chains die too). */
+export function deadCodeElimination(fn: MFunction): void {
+  for (let changed = true; changed; ) {
+    changed = false;
+    const used = new Set<number>();
+    for (const b of fn.blocks) for (const i of b.insts) for (const u of uses(i)) if (u.kind === 'v') used.add(u.v);
+    for (const b of fn.blocks) {
+      const kept = b.insts.filter((i) => !(isPure(i) && defs(i).every((d) => d.kind === 'v' && !used.has(d.v))));
+      if (kept.length !== b.insts.length) { b.insts = kept; changed = true; }
+    }
+  }
+}
+
+/** Allocate physical registers in place; afterwards every operand is physical. */
+export function allocateRegisters(fn: MFunction): void {
+  const unspillable = new Set<number>();
+  for (let round = 0; ; round++) {
+    if (round > 20) throw new RegAllocError(`${fn.name}: register allocation did not converge`);
+    const { assign, spilled } = scan(fn, unspillable);
+    if (spilled.length) {
+      rewriteSpills(fn, spilled, unspillable);
+      continue;
+    }
+    for (const b of fn.blocks) {
+      b.insts = b.insts
+        .map((i) => mapRegs(i, (r) => (r.kind === 'v' ? pr(assign.get(r.v) ?? 0) : r)))
+        // A 64-bit self-move is a no-op (a 32-bit one zero-extends and stays).
+        .filter((i) => !(i.k === 'mov' && i.w64 && i.src.kind === 'p' && i.dst.kind === 'p' && i.src.p === i.dst.p));
+    }
+    return;
+  }
+}

@@ -1,0 +1,28 @@
+// Context structs the programs receive in R1: TS property → (offset, load size).
+// Offsets from include/uapi/linux/bpf.h; the kernel rewrites these loads.
+import { INT, type IntTy } from '../ir/types.js';
+
+export interface CtxField { readonly off: number; readonly ty: IntTy }
+export type CtxKind = 'xdp_md' | '__sk_buff';
+
+const f = (off: number, ty: IntTy): CtxField => ({ off, ty });
+
+const XDP_MD: Record<string, CtxField> = {
+  ingressIfindex: f(12, INT.u32), rxQueueIndex: f(16, INT.u32), egressIfindex: f(20, INT.u32),
+};
+
+// be16 fields (protocol, vlanProto) are 32-bit fields holding a 16-bit value.
+const SK_BUFF: Record<string, CtxField> = {
+  len: f(0, INT.u32), pktType: f(4, INT.u32), mark: f(8, INT.u32), queueMapping: f(12, INT.u32), protocol: f(16, INT.u32),
+  vlanPresent: f(20, INT.u32), vlanTci: f(24, INT.u32), vlanProto: f(28, INT.u32), priority: f(32, INT.u32),
+  ingressIfindex: f(36, INT.u32), ifindex: f(40, INT.u32), tcIndex: f(44, INT.u32), hash: f(68, INT.u32),
+  tcClassid: f(72, INT.u32), napiId: f(84, INT.u32), family: f(88, INT.u32), remoteIp4: f(92, INT.u32),
+  localIp4: f(96, INT.u32), remotePort: f(132, INT.u32), localPort: f(136, INT.u32), tstamp: f(152, INT.u64),
+  wireLen: f(160, INT.u32), gsoSegs: f(164, INT.u32), gsoSize: f(176, INT.u32), hwtstamp: f(184, INT.u64),
+};
+
+const TABLES: Record<CtxKind, Record<string, CtxField>> = { xdp_md: XDP_MD, __sk_buff: SK_BUFF };
+
+export function ctxField(kind: CtxKind, name: string): CtxField | undefined {
+  return Object.prototype.hasOwnProperty.call(TABLES[kind], name) ? TABLES[kind][name] : undefined;
+}

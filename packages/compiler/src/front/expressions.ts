@@ -1,0 +1,352 @@
+// Expression visitor: TS expressions → IR values. Integer semantics: wrapping
+// arithmetic at the operands' (shared) width, signedness from the type,
+// division by zero gives 0 and modulo by zero the dividend (the ISA's rules).
+import ts from 'typescript';
+import { helperId } from '@lockne/obj';
+import { HELPER_BINDINGS } from '@lockne/kernel';
+import { konst, reg, type BinOp, type Operand, type VReg } from '../ir/ir.js';
+import { BOOL, INT, isIntName, ptr, wrap, type IntTy, type Ty } from '../ir/types.js';
+import { ctxField } from './context-fields.js';
+import { kernelSymbol, widthOf } from './kernel.js';
+import type { Lowerer, Val } from './lower.js';
+import { lowerCondValue } from './conditions.js';
+
+const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
+  [ts.SyntaxKind.PlusToken]: 'add', [ts.SyntaxKind.MinusToken]: 'sub', [ts.SyntaxKind.AsteriskToken]: 'mul',
+  [ts.SyntaxKind.SlashToken]: 'div', [ts.SyntaxKind.PercentToken]: 'mod', [ts.SyntaxKind.AmpersandToken]: 'and',
+  [ts.SyntaxKind.BarToken]: 'or', [ts.SyntaxKind.CaretToken]: 'xor', [ts.SyntaxKind.LessThanLessThanToken]: 'shl',
+  [ts.SyntaxKind.GreaterThanGreaterThanToken]: 'shr', [ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken]: 'shr',
+};
+const COMPOUND: Partial<Record<ts.SyntaxKind, BinOp>> = {
+  [ts.SyntaxKind.PlusEqualsToken]: 'add', [ts.SyntaxKind.MinusEqualsToken]: 'sub', [ts.SyntaxKind.AsteriskEqualsToken]: 'mul',
+  [ts.SyntaxKind.SlashEqualsToken]: 'div', [ts.SyntaxKind.PercentEqualsToken]: 'mod', [ts.SyntaxKind.AmpersandEqualsToken]: 'and',
+  [ts.SyntaxKind.BarEqualsToken]: 'or', [ts.SyntaxKind.CaretEqualsToken]: 'xor', [ts.SyntaxKind.LessThanLessThanEqualsToken]: 'shl',
+  [ts.SyntaxKind.GreaterThanGreaterThanEqualsToken]: 'shr',
+};
+export const COMPARISON = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken, ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.GreaterThanEqualsToken,
+]);
+
+function fold(op: BinOp, a: bigint, b: bigint): bigint {
+  switch (op) {
+    case 'add': return a + b;
+    case 'sub': return a - b;
+    case 'mul': return a * b;
+    case 'div': return b === 0n ? 0n : a / b;
+    case 'mod': return b === 0n ? a : a % b;
+    case 'and': return a & b;
+    case 'or': return a | b;
+    case 'xor': return a ^ b;
+    case 'shl': return a << b;
+    case 'shr': return a >> b;
+  }
+}
+
+function intTy(L: Lowerer, ty: Ty, node: ts.Node): IntTy {
+  if (ty.kind === 'int') return ty;
+  if (ty.kind === 'bool') return L.fail('LK2009', 'a bool used in arithmetic: convert with u8(b)', node);
+  return L.fail('LK3007', 'pointer arithmetic is not supported here', node);
+}
+
+/** `a op b` at the operands' width, with the compile-time checks of our language. */
+export function binary(L: Lowerer, op: BinOp, av: Val, bv: Val, node: ts.Node): Val {
+  if (av.kind === 'lit' && bv.kind === 'lit') return { kind: 'lit', value: fold(op, av.value, bv.value), big: av.big || bv.big };
+  // A shift amount has its own width; only the left side decides the result type.
+  if (op === 'shl' || op === 'shr') {
+    const a = L.operand(av, undefined, node);
+    const ty = intTy(L, a.ty, node);
+    if (bv.kind === 'lit' && (bv.value < 0n || bv.value >= BigInt(ty.bits))) {
+      L.fail('LK2006', `shift by ${bv.value} is out of range for ${ty.name} (0..${ty.bits - 1})`, node);
+    }
+    let b = bv.kind === 'lit' ? konst(bv.value, ty) : L.operand(bv, undefined, node).op;
+    if (bv.kind === 'val') intTy(L, bv.ty, node);
+    const logical = (node as ts.BinaryExpression).operatorToken?.kind === ts.SyntaxKind.GreaterThanGreaterThanGreaterThanToken;
+    if (logical && ty.signed && op === 'shr') {
+      // >>> on a signed value: shift the unsigned bit pattern, then reinterpret.
+      const u = INT[`u${ty.bits}` as keyof typeof INT];
+      const ua = convert(L, a.op, ty, u, node);
+      const r = L.b.vreg(u);
+      L.b.emit({ op: 'bin', dst: r, bin: 'shr', a: ua, b, ty: u, pos: L.pos(node) });
+      return { kind: 'val', op: convert(L, reg(r), u, ty, node), ty };
+    }
+    const dst = L.b.vreg(ty);
+    L.b.emit({ op: 'bin', dst, bin: op, a: a.op, b, ty, pos: L.pos(node) });
+    return { kind: 'val', op: reg(dst), ty };
+  }
+  const u = L.unify(av, bv, node);
+  const ty = intTy(L, u.ty, node);
+  if ((op === 'div' || op === 'mod') && u.b.kind === 'const' && u.b.value === 0n) {
+    L.warn('LK2007', `${op === 'div' ? 'division' : 'modulo'} by constant zero gives ${op === 'div' ? '0' : 'the dividend'}`, node);
+    if (op === 'div') return { kind: 'val', op: konst(0n, ty), ty };
+    return { kind: 'val', op: u.a, ty };
+  }
+  const dst = L.b.vreg(ty);
+  L.b.emit({ op: 'bin', dst, bin: op, a: u.a, b: u.b, ty, pos: L.pos(node) });
+  return { kind: 'val', op: reg(dst), ty };
+}
+
+function convert(L: Lowerer, src: Operand, from: IntTy, to: IntTy, node: ts.Node): Operand {
+  if (src.kind === 'const') return konst(wrap(src.value, to), to);
+  if (from.bits === to.bits && from.signed === to.signed) return src;
+  const dst = L.b.vreg(to);
+  L.b.emit({ op: 'convert', dst, src, from, to, pos: L.pos(node) });
+  return reg(dst);
+}
+
+function unwrap(node: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node)) node = node.expression;
+  return node;
+}
+
+export function lowerExpr(L: Lowerer, node0: ts.Expression, want?: Ty): Val {
+  const node = unwrap(node0);
+  if (ts.isNumericLiteral(node)) {
+    if (!/^(0[xXbBoO])?[0-9a-fA-F_]+$/.test(node.text) || node.text.includes('.')) L.fail('LK1011', `${node.text} is not an integer`, node);
+    return { kind: 'lit', value: BigInt(node.text.replace(/_/g, '')), big: false };
+  }
+  if (ts.isBigIntLiteral(node)) return { kind: 'lit', value: BigInt(node.text.slice(0, -1).replace(/_/g, '')), big: true };
+  if (node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword) {
+    return { kind: 'val', op: konst(node.kind === ts.SyntaxKind.TrueKeyword ? 1n : 0n, BOOL), ty: BOOL };
+  }
+  if (node.kind === ts.SyntaxKind.NullKeyword) return { kind: 'val', op: konst(0n, ptr('map_value_or_null')), ty: ptr('map_value_or_null') };
+  if (ts.isIdentifier(node)) return identifier(L, node);
+  if (ts.isPropertyAccessExpression(node)) return property(L, node);
+  if (ts.isCallExpression(node)) return call(L, node, want);
+  if (ts.isPrefixUnaryExpression(node)) return prefix(L, node, want);
+  if (ts.isPostfixUnaryExpression(node)) return increment(L, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? 'add' : 'sub', true, node);
+  if (ts.isBinaryExpression(node)) return binaryExpr(L, node, want);
+  if (ts.isConditionalExpression(node) || ts.isBinaryExpression(node)) return lowerCondValue(L, node, want);
+  if (ts.isNonNullExpression(node)) return L.fail('LK3001', 'the ! operator does not check for null: narrow with `if (v !== null)`', node);
+  return L.fail('LK1001', `${ts.SyntaxKind[node.kind]} is not supported in *.bpf.ts`, node);
+}
+
+function identifier(L: Lowerer, node: ts.Identifier): Val {
+  const sym = L.symbolOf(node);
+  const local = sym && L.locals.get(sym);
+  if (local?.kind === 'var') return { kind: 'val', op: reg(local.vreg), ty: local.vreg.ty };
+  if (local?.kind === 'const') return { kind: 'lit', value: local.value, big: local.big };
+  const map = sym && L.mod.maps.get(sym);
+  if (map) return { kind: 'map', map };
+  return constantOf(L, node) ?? L.fail('LK1001', `'${node.text}' is not a local, map or constant the compiler knows`, node);
+}
+
+/** Enum members and literal-typed constants (XdpAction.PASS, TcAction.SHOT, ...). */
+function constantOf(L: Lowerer, node: ts.Expression): Val | undefined {
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+    const c = L.checker.getConstantValue(node);
+    if (typeof c === 'number') return { kind: 'lit', value: BigInt(c), big: false };
+  }
+  const t = L.checker.getTypeAtLocation(node);
+  if (t.isNumberLiteral() && Number.isInteger(t.value)) return { kind: 'lit', value: BigInt(t.value), big: false };
+  if (t.flags & ts.TypeFlags.BigIntLiteral) {
+    const v = (t as ts.BigIntLiteralType).value;
+    return { kind: 'lit', value: BigInt(`${v.negative ? '-' : ''}${v.base10Value}`), big: true };
+  }
+  return undefined;
+}
+
+/** The pointer behind `x.value`, checked non-null on this path (LK3001). */
+function derefBase(L: Lowerer, node: ts.PropertyAccessExpression): { base: VReg; ty: IntTy } | undefined {
+  if (node.name.text !== 'value') return undefined;
+  const v = lowerExpr(L, node.expression);
+  if (v.kind !== 'val' || v.ty.kind !== 'ptr' || v.op.kind !== 'reg') return undefined;
+  if (v.ty.ptr === 'map_value_or_null' && !L.narrowed.has(v.op.reg.id)) {
+    L.fail('LK3001', `'${node.expression.getText()}' may be null: check it (if (${node.expression.getText()} !== null) ...) before using .value`, node);
+  }
+  if (!v.ty.pointee) return L.fail('LK3010', 'only integer map values are supported in this version', node);
+  return { base: v.op.reg, ty: v.ty.pointee };
+}
+
+function property(L: Lowerer, node: ts.PropertyAccessExpression): Val {
+  const base = unwrap(node.expression);
+  if (ts.isIdentifier(base) && L.symbolOf(base) !== undefined && isCtx(L, base)) {
+    const field = ctxField(L.ctxKind, node.name.text);
+    if (!field) return L.fail('LK3009', `context field '${node.name.text}' is not available (${L.ctxKind})`, node);
+    const dst = L.b.vreg(field.ty);
+    L.b.emit({ op: 'load', dst, base: L.b.ctx, off: field.off, ty: field.ty, pos: L.pos(node) });
+    return { kind: 'val', op: reg(dst), ty: field.ty };
+  }
+  const c = constantOf(L, node);
+  if (c) return c;
+  const d = derefBase(L, node);
+  if (d) {
+    const dst = L.b.vreg(d.ty);
+    L.b.emit({ op: 'load', dst, base: d.base, off: 0, ty: d.ty, pos: L.pos(node) });
+    return { kind: 'val', op: reg(dst), ty: d.ty };
+  }
+  return L.fail('LK1001', `property '${node.getText()}' is not supported`, node);
+}
+
+function isCtx(L: Lowerer, id: ts.Identifier): boolean {
+  const sym = L.symbolOf(id);
+  const local = sym && L.locals.get(sym);
+  return local?.kind === 'var' && local.vreg === L.b.ctx;
+}
+
+function declaredReturn(L: Lowerer, node: ts.CallExpression): Ty | undefined {
+  const sig = L.checker.getResolvedSignature(node);
+  return sig ? widthOf(L.checker, sig.getReturnType()) : undefined;
+}
+
+function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
+  const callee = unwrap(node.expression);
+  const ksym = kernelSymbol(L.checker, ts.isPropertyAccessExpression(callee) ? callee.name : callee);
+  const name = ksym?.name ?? '';
+  // Conversions: u32(x), i64(x), ...
+  if (ksym && isIntName(name) && node.arguments.length === 1) {
+    const to = INT[name];
+    const v = lowerExpr(L, node.arguments[0]!);
+    if (v.kind === 'lit') return { kind: 'val', op: konst(wrap(v.value, to), to), ty: to };
+    const { op, ty } = L.operand(v, undefined, node.arguments[0]!);
+    if (ty.kind === 'ptr') return L.fail('LK3007', 'a pointer cannot be converted to an integer', node);
+    const from = ty.kind === 'bool' ? INT.u8 : ty;
+    return { kind: 'val', op: convert(L, op, from, to, node), ty: to };
+  }
+  // Helpers: bpf.ktimeGetNs(), bpf.getSocketCookie(ctx), ...
+  if (ksym && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) {
+    const id = helperId(HELPER_BINDINGS[name as keyof typeof HELPER_BINDINGS]);
+    if (id === undefined) return L.fail('LK6001', `helper ${name} has no id`, node);
+    if (node.arguments.length > 5) L.fail('LK5004', 'helpers take at most 5 arguments', node);
+    const sig = L.checker.getResolvedSignature(node);
+    const args = node.arguments.map((a, n) => {
+      const p = sig?.parameters[n];
+      const pty = p ? widthOf(L.checker, L.checker.getTypeOfSymbol(p)) : undefined;
+      return L.operand(lowerExpr(L, a, pty), pty, a).op;
+    });
+    const rty = declaredReturn(L, node) ?? INT.i64;
+    const dst = L.b.vreg(rty);
+    L.b.emit({ op: 'call', dst, helper: id, args, pos: L.pos(node) });
+    return { kind: 'val', op: reg(dst), ty: rty };
+  }
+  // Map methods: counts.lookup(k), counts.update(k, v), counts.delete(k).
+  if (ksym && ts.isPropertyAccessExpression(callee)) {
+    const recv = lowerExpr(L, callee.expression);
+    if (recv.kind === 'map') return mapCall(L, recv.map, name, node);
+  }
+  void want;
+  return L.fail('LK1001', `call of '${callee.getText()}' is not supported in this version`, node);
+}
+
+function mapCall(L: Lowerer, map: import('../ir/ir.js').MapRef, method: string, node: ts.CallExpression): Val {
+  const args = node.arguments;
+  const key = (): Operand => L.operand(lowerExpr(L, args[0]!, map.key), map.key, args[0]!).op;
+  const pos = L.pos(node);
+  if (method === 'lookup' && args.length === 1) {
+    const ty = ptr('map_value_or_null', map.value);
+    const dst = L.b.vreg(ty);
+    L.b.emit({ op: 'lookup', dst, map, key: key(), pos });
+    return { kind: 'val', op: reg(dst), ty };
+  }
+  if (method === 'update' && (args.length === 2 || args.length === 3)) {
+    const k = key();
+    const value = L.operand(lowerExpr(L, args[1]!, map.value), map.value, args[1]!).op;
+    const flags = args[2] ? L.operand(lowerExpr(L, args[2], INT.u64), INT.u64, args[2]).op : konst(0n, INT.u64);
+    const dst = L.b.vreg(INT.i64);
+    L.b.emit({ op: 'update', dst, map, key: k, value, flags, pos });
+    return { kind: 'val', op: reg(dst), ty: INT.i64 };
+  }
+  if (method === 'delete' && args.length === 1 && map.kind === 'hash') {
+    const dst = L.b.vreg(INT.i64);
+    L.b.emit({ op: 'delete', dst, map, key: key(), pos });
+    return { kind: 'val', op: reg(dst), ty: INT.i64 };
+  }
+  return L.fail('LK6001', `${map.kind} map method '${method}' with ${args.length} argument(s) is not supported`, node);
+}
+
+function prefix(L: Lowerer, node: ts.PrefixUnaryExpression, want?: Ty): Val {
+  switch (node.operator) {
+    case ts.SyntaxKind.PlusPlusToken: return increment(L, node.operand, 'add', false, node);
+    case ts.SyntaxKind.MinusMinusToken: return increment(L, node.operand, 'sub', false, node);
+    case ts.SyntaxKind.ExclamationToken: return lowerCondValue(L, node, want);
+    case ts.SyntaxKind.PlusToken: return lowerExpr(L, node.operand, want);
+    case ts.SyntaxKind.MinusToken: {
+      const v = lowerExpr(L, node.operand, want);
+      if (v.kind === 'lit') return { kind: 'lit', value: -v.value, big: v.big };
+      const { op, ty } = L.operand(v, undefined, node);
+      const it = intTy(L, ty, node);
+      const dst = L.b.vreg(it);
+      L.b.emit({ op: 'neg', dst, a: op, ty: it, pos: L.pos(node) });
+      return { kind: 'val', op: reg(dst), ty: it };
+    }
+    case ts.SyntaxKind.TildeToken: {
+      const v = lowerExpr(L, node.operand, want);
+      if (v.kind === 'lit') return { kind: 'lit', value: ~v.value, big: v.big };
+      const { ty } = L.operand(v, undefined, node);
+      const it = intTy(L, ty, node);
+      return binary(L, 'xor', v, { kind: 'val', op: konst(wrap(-1n, it), it), ty: it }, node);
+    }
+  }
+  return L.fail('LK1001', 'unsupported unary operator', node);
+}
+
+/** Where an assignment writes: a `let` local or the value behind a narrowed map pointer. */
+type Place = { kind: 'local'; vreg: VReg } | { kind: 'mem'; base: VReg; ty: IntTy };
+
+function place(L: Lowerer, target: ts.Expression): Place {
+  const t = unwrap(target);
+  if (ts.isIdentifier(t)) {
+    const sym = L.symbolOf(t);
+    const local = sym && L.locals.get(sym);
+    if (local?.kind === 'var') {
+      if (!local.mutable) L.fail('LK1001', `'${t.text}' is const`, t);
+      return { kind: 'local', vreg: local.vreg };
+    }
+  }
+  if (ts.isPropertyAccessExpression(t)) {
+    if (ts.isIdentifier(t.expression) && isCtx(L, t.expression)) L.fail('LK3006', `context field '${t.name.text}' cannot be written in this version`, t);
+    const d = derefBase(L, t);
+    if (d) return { kind: 'mem', base: d.base, ty: d.ty };
+  }
+  return L.fail('LK1001', `cannot assign to '${t.getText()}'`, t);
+}
+
+function readPlace(L: Lowerer, p: Place, node: ts.Node): Val {
+  if (p.kind === 'local') return { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
+  const dst = L.b.vreg(p.ty);
+  L.b.emit({ op: 'load', dst, base: p.base, off: 0, ty: p.ty, pos: L.pos(node) });
+  return { kind: 'val', op: reg(dst), ty: p.ty };
+}
+
+function writePlace(L: Lowerer, p: Place, v: Val, node: ts.Node): Val {
+  if (p.kind === 'local') {
+    const { op } = L.operand(v, p.vreg.ty, node);
+    L.b.emit({ op: 'copy', dst: p.vreg, src: op, pos: L.pos(node) });
+    return { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
+  }
+  const { op } = L.operand(v, p.ty, node);
+  L.b.emit({ op: 'store', base: p.base, off: 0, value: op, ty: p.ty, pos: L.pos(node) });
+  return { kind: 'val', op, ty: p.ty };
+}
+
+function increment(L: Lowerer, target: ts.Expression, op: 'add' | 'sub', postfix: boolean, node: ts.Node): Val {
+  const p = place(L, target);
+  const old = readPlace(L, p, node);
+  let saved: Val = old;
+  if (postfix && p.kind === 'local' && old.kind === 'val') {
+    const t = L.b.vreg(old.ty);
+    L.b.emit({ op: 'copy', dst: t, src: old.op, pos: L.pos(node) });
+    saved = { kind: 'val', op: reg(t), ty: old.ty };
+  }
+  const nv = writePlace(L, p, binary(L, op, old, { kind: 'lit', value: 1n, big: false }, node), node);
+  return postfix ? saved : nv;
+}
+
+function binaryExpr(L: Lowerer, node: ts.BinaryExpression, want?: Ty): Val {
+  const k = node.operatorToken.kind;
+  if (k === ts.SyntaxKind.EqualsToken) {
+    const p = place(L, node.left);
+    return writePlace(L, p, lowerExpr(L, node.right, p.kind === 'local' ? p.vreg.ty : p.ty), node);
+  }
+  const compound = COMPOUND[k];
+  if (compound) {
+    const p = place(L, node.left);
+    return writePlace(L, p, binary(L, compound, readPlace(L, p, node), lowerExpr(L, node.right), node), node);
+  }
+  const arith = ARITH[k];
+  if (arith) return binary(L, arith, lowerExpr(L, node.left, want), lowerExpr(L, node.right, want), node);
+  if (COMPARISON.has(k) || k === ts.SyntaxKind.AmpersandAmpersandToken || k === ts.SyntaxKind.BarBarToken) return lowerCondValue(L, node, want);
+  if (k === ts.SyntaxKind.AsteriskAsteriskToken) return L.fail('LK2008', '** is not supported on integers', node);
+  return L.fail('LK1001', `operator ${ts.tokenToString(k) ?? ts.SyntaxKind[k]} is not supported`, node);
+}

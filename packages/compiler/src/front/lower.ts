@@ -1,0 +1,119 @@
+// Per-function lowering state shared by the expression, condition and statement
+// visitors: the IR builder, locals, null-narrowing facts, loops, diagnostics.
+import ts from 'typescript';
+import type { DiagnosticCode } from '@lockne/kernel';
+import { CompileAbort, type DiagnosticBag, type SourcePos } from '../diagnostics.js';
+import { IrBuilder } from '../ir/builder.js';
+import { konst, type Block, type MapRef, type Operand, type VReg } from '../ir/ir.js';
+import { fits, INT, sameTy, tyName, type IntTy, type Ty } from '../ir/types.js';
+import type { CtxKind } from './context-fields.js';
+
+/** What an expression evaluates to before it is given a register. */
+export type Val =
+  | { readonly kind: 'val'; readonly op: Operand; readonly ty: Ty }
+  /** An untyped integer constant: adopts the width its context needs. */
+  | { readonly kind: 'lit'; readonly value: bigint; readonly big: boolean }
+  | { readonly kind: 'map'; readonly map: MapRef };
+
+export type Local =
+  | { readonly kind: 'var'; readonly vreg: VReg; readonly mutable: boolean }
+  /** `const N = 10`: stays an untyped constant, substituted where used. */
+  | { readonly kind: 'const'; readonly value: bigint; readonly big: boolean };
+
+export interface Loop { readonly brk: Block; readonly cont: Block }
+
+export interface ModuleInfo {
+  readonly checker: ts.TypeChecker;
+  readonly sf: ts.SourceFile;
+  readonly file: string;
+  readonly diags: DiagnosticBag;
+  /** Module-level map declarations by their symbol. */
+  readonly maps: Map<ts.Symbol, MapRef>;
+}
+
+export class Lowerer {
+  readonly b: IrBuilder;
+  readonly locals = new Map<ts.Symbol, Local>();
+  /** Map-value pointers (vreg ids) proven non-null on the current path. */
+  narrowed = new Set<number>();
+  readonly loops: Loop[] = [];
+  readonly checker: ts.TypeChecker;
+
+  constructor(readonly mod: ModuleInfo, name: string, node: ts.Node, readonly ctxKind: CtxKind, readonly returnTy: IntTy) {
+    this.checker = mod.checker;
+    this.b = new IrBuilder(name, this.pos(node));
+  }
+
+  pos(node: ts.Node): SourcePos {
+    const sf = this.mod.sf;
+    const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+    const starts = sf.getLineStarts();
+    const text = sf.text.slice(starts[line], starts[line + 1] ?? sf.text.length).replace(/\r?\n$/, '');
+    return { file: this.mod.file, line: line + 1, column: character + 1, text };
+  }
+
+  /** Record a diagnostic and abandon this function (the caller catches CompileAbort). */
+  fail(code: DiagnosticCode, message: string, node: ts.Node): never {
+    this.mod.diags.report(code, message, this.pos(node));
+    throw new CompileAbort();
+  }
+
+  /** Record a diagnostic and keep going (for problems that do not block lowering). */
+  warn(code: DiagnosticCode, message: string, node: ts.Node): void {
+    this.mod.diags.report(code, message, this.pos(node));
+  }
+
+  symbolOf(node: ts.Node): ts.Symbol | undefined {
+    const s = this.checker.getSymbolAtLocation(node);
+    return s && s.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(s) : s;
+  }
+
+  /** A constant of type `ty`, checking that the literal fits (LK2002). */
+  literal(value: bigint, ty: Ty, node: ts.Node): Operand {
+    if (ty.kind === 'bool') return konst(value !== 0n ? 1n : 0n, ty);
+    if (ty.kind === 'ptr') {
+      if (value !== 0n) this.fail('LK1001', 'an integer cannot be used as a pointer', node);
+      return konst(0n, ty);
+    }
+    if (!fits(value, ty)) this.fail('LK2002', `${value} does not fit in ${ty.name}`, node);
+    return konst(value, ty);
+  }
+
+  /** Give `v` a type: `want` when given (literals adopt it, typed values must match it). */
+  operand(v: Val, want: Ty | undefined, node: ts.Node): { op: Operand; ty: Ty } {
+    if (v.kind === 'map') this.fail('LK6002', 'a map can only be used as the receiver of its methods', node);
+    if (v.kind === 'lit') {
+      const ty = want ?? (v.big ? INT.i64 : INT.i32);
+      return { op: this.literal(v.value, ty, node), ty };
+    }
+    if (want && !sameTy(v.ty, want)) this.mismatch(v.ty, want, node);
+    return { op: v.op, ty: v.ty };
+  }
+
+  mismatch(have: Ty, want: Ty, node: ts.Node): never {
+    if (have.kind === 'int' && want.kind === 'int') {
+      if (have.bits === want.bits) this.fail('LK2004', `${have.name} and ${want.name} differ in signedness: convert explicitly (${want.name}(x))`, node);
+      if (have.bits > want.bits) this.fail('LK2003', `${have.name} does not fit in ${want.name} implicitly: convert with ${want.name}(x)`, node);
+      this.fail('LK2001', `${have.name} used where ${want.name} is expected: convert with ${want.name}(x)`, node);
+    }
+    if (have.kind === 'bool' && want.kind === 'int') this.fail('LK2009', `a bool used as ${want.name}: convert with ${want.name}(b)`, node);
+    this.fail('LK3010', `${tyName(have)} used where ${tyName(want)} is expected`, node);
+  }
+
+  /** The common integer type of two operands (literals adopt the other side). */
+  unify(a: Val, b: Val, node: ts.Node): { a: Operand; b: Operand; ty: Ty } {
+    const typed = a.kind === 'val' ? a.ty : b.kind === 'val' ? b.ty : undefined;
+    if (typed === undefined) {
+      const ty = (a.kind === 'lit' && a.big) || (b.kind === 'lit' && b.big) ? INT.i64 : INT.i32;
+      return { a: this.operand(a, ty, node).op, b: this.operand(b, ty, node).op, ty };
+    }
+    if (a.kind === 'val' && b.kind === 'val' && !sameTy(a.ty, b.ty)) {
+      if (a.ty.kind === 'int' && b.ty.kind === 'int') {
+        if (a.ty.bits === b.ty.bits) this.fail('LK2004', `${a.ty.name} and ${b.ty.name} differ in signedness: convert one explicitly`, node);
+        this.fail('LK2001', `${a.ty.name} and ${b.ty.name} have different widths: convert one explicitly (${b.ty.name}(x) or ${a.ty.name}(x))`, node);
+      }
+      this.mismatch(b.ty, a.ty, node);
+    }
+    return { a: this.operand(a, typed, node).op, b: this.operand(b, typed, node).op, ty: typed };
+  }
+}

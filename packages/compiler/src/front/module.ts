@@ -1,0 +1,152 @@
+// Declarations visitor: the module's top level. `export const m = new HashMap<K, V>(...)`
+// declares a map, `export const p = xdp((ctx) => ...)` a program; imports are
+// allowed, everything else is reported.
+import ts from 'typescript';
+import { CompileAbort } from '../diagnostics.js';
+import type { IrFunction, MapRef } from '../ir/ir.js';
+import { INT, type IntTy } from '../ir/types.js';
+import type { CtxKind } from './context-fields.js';
+import { kernelSymbol, widthOf } from './kernel.js';
+import { Lowerer, type ModuleInfo } from './lower.js';
+import { lowerExpr } from './expressions.js';
+import { lowerStatements } from './statements.js';
+
+/** Program kinds this version compiles, with their ELF section, prog type and context. */
+const KINDS: Record<string, { progType: string; ctx: CtxKind; section: (args: readonly ts.Expression[]) => string }> = {
+  xdp: { progType: 'XDP', ctx: 'xdp_md', section: () => 'xdp' },
+  tc: { progType: 'SCHED_CLS', ctx: '__sk_buff', section: () => 'tc' },
+  tcx: { progType: 'SCHED_CLS', ctx: '__sk_buff', section: (a) => `tcx/${strArg(a[0])}` },
+  socketFilter: { progType: 'SOCKET_FILTER', ctx: '__sk_buff', section: () => 'socket' },
+  cgroupSkb: { progType: 'CGROUP_SKB', ctx: '__sk_buff', section: (a) => `cgroup_skb/${strArg(a[0])}` },
+};
+
+function strArg(e: ts.Expression | undefined): string {
+  return e && ts.isStringLiteralLike(e) ? e.text : '?';
+}
+
+export interface ProgramIr {
+  readonly name: string;
+  readonly section: string;
+  /** BPF_PROG_TYPE_* name as @lockne/bpf spells it. */
+  readonly progType: string;
+  readonly ir: IrFunction;
+}
+
+export interface ModuleIr { readonly programs: ProgramIr[]; readonly maps: MapRef[] }
+
+function maxEntriesOf(info: ModuleInfo, e: ts.NewExpression, report: (m: string, n: ts.Node) => void): number {
+  const opts = e.arguments?.[0];
+  if (opts && ts.isObjectLiteralExpression(opts)) {
+    for (const p of opts.properties) {
+      if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'maxEntries') {
+        const t = info.checker.getTypeAtLocation(p.initializer);
+        if (t.isNumberLiteral()) return t.value;
+        report('maxEntries must be a compile-time constant', p.initializer);
+        return 0;
+      }
+    }
+  }
+  report('map options need maxEntries', e);
+  return 0;
+}
+
+function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.Node): MapRef | undefined {
+  const cls = kernelSymbol(info.checker, e.expression)?.name;
+  const pos = (n: ts.Node) => {
+    const { line, character } = info.sf.getLineAndCharacterOfPosition(n.getStart(info.sf));
+    return { file: info.file, line: line + 1, column: character + 1, text: '' };
+  };
+  if (cls !== 'HashMap' && cls !== 'ArrayMap' && cls !== 'LruHashMap') {
+    info.diags.report('LK4002', `'${cls ?? e.expression.getText()}' maps are not supported by this version (HashMap, LruHashMap, ArrayMap)`, pos(at));
+    return undefined;
+  }
+  const t = info.checker.getTypeAtLocation(e) as ts.TypeReference;
+  const args = info.checker.getTypeArguments(t);
+  const kv = cls === 'ArrayMap' ? [INT.u32, widthOf(info.checker, args[0]!)] : [widthOf(info.checker, args[0]!), widthOf(info.checker, args[1]!)];
+  const [key, value] = kv;
+  if (key?.kind !== 'int' || value?.kind !== 'int') {
+    info.diags.report('LK3010', `map '${name}': keys and values must be integer widths (u8..u64) in this version`, pos(at));
+    return undefined;
+  }
+  let bad = false;
+  const maxEntries = maxEntriesOf(info, e, (m, n) => { bad = true; info.diags.report('LK4005', m, pos(n)); });
+  if (bad) return undefined;
+  return { name, kind: cls === 'ArrayMap' ? 'array' : 'hash', key: key as IntTy, value: value as IntTy, maxEntries };
+}
+
+function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.CallExpression): ProgramIr | undefined {
+  const k = KINDS[kind]!;
+  const fn = call.arguments[call.arguments.length - 1];
+  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) {
+    const { line, character } = info.sf.getLineAndCharacterOfPosition(call.getStart(info.sf));
+    info.diags.report('LK4001', `${kind}(...) takes the program function inline`, { file: info.file, line: line + 1, column: character + 1, text: '' });
+    return undefined;
+  }
+  const L = new Lowerer(info, name, fn, k.ctx, INT.i32);
+  try {
+    const param = fn.parameters[0];
+    if (param) {
+      const sym = L.symbolOf(param.name);
+      if (sym) L.locals.set(sym, { kind: 'var', vreg: L.b.ctx, mutable: false });
+    }
+    if (ts.isBlock(fn.body)) lowerStatements(L, fn.body.statements);
+    else {
+      const v = lowerExpr(L, fn.body, INT.i32);
+      const value = v.kind === 'val' && v.ty.kind === 'int' ? v.op : L.operand(v, INT.i32, fn.body).op;
+      L.b.terminate({ op: 'ret', value, pos: L.pos(fn.body) });
+    }
+    if (L.b.open) L.fail('LK4003', `program '${name}' can end without returning a verdict`, fn);
+  } catch (e) {
+    if (e instanceof CompileAbort) return undefined;
+    throw e;
+  }
+
+  return { name, section: k.section(call.arguments), progType: k.progType, ir: L.b.finish() };
+}
+
+export function lowerModule(info: ModuleInfo): ModuleIr {
+  const programs: ProgramIr[] = [];
+  const maps: MapRef[] = [];
+  const pending: Array<{ name: string; kind: string; call: ts.CallExpression }> = [];
+  const posOf = (n: ts.Node) => {
+    const { line, character } = info.sf.getLineAndCharacterOfPosition(n.getStart(info.sf));
+    return { file: info.file, line: line + 1, column: character + 1, text: '' };
+  };
+  for (const st of info.sf.statements) {
+    if (ts.isImportDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isEmptyStatement(st)) continue;
+    if (ts.isVariableStatement(st)) {
+      const exported = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false;
+      const isConst = !!(st.declarationList.flags & ts.NodeFlags.Const);
+      for (const d of st.declarationList.declarations) {
+        const init = d.initializer;
+        if (!ts.isIdentifier(d.name) || !init) { info.diags.report('LK1001', 'unsupported declaration', posOf(d)); continue; }
+        const name = d.name.text;
+        if (ts.isNewExpression(init)) {
+          if (!exported || !isConst) { info.diags.report('LK4002', `map '${name}' must be an exported const`, posOf(d)); continue; }
+          const m = declareMap(info, name, init, d);
+          const sym = info.checker.getSymbolAtLocation(d.name);
+          if (m && sym) { maps.push(m); info.maps.set(sym, m); }
+          continue;
+        }
+        if (ts.isCallExpression(init)) {
+          const kind = kernelSymbol(info.checker, init.expression)?.name;
+          if (kind && KINDS[kind]) {
+            if (!exported || !isConst) { info.diags.report('LK4001', `program '${name}' must be an exported const`, posOf(d)); continue; }
+            pending.push({ name, kind, call: init });
+            continue;
+          }
+          if (kind) { info.diags.report('LK4006', `program kind '${kind}' is not supported by this version`, posOf(init)); continue; }
+        }
+        info.diags.report('LK4007', `module-level '${name}' is neither a map nor a program`, posOf(d));
+      }
+      continue;
+    }
+    info.diags.report('LK1001', `${ts.SyntaxKind[st.kind]} is not supported at the top level`, posOf(st));
+  }
+  // Programs after maps, so a program may use a map declared below it.
+  for (const p of pending) {
+    const prog = lowerProgram(info, p.name, p.kind, p.call);
+    if (prog) programs.push(prog);
+  }
+  return { programs, maps };
+}

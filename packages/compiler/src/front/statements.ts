@@ -1,0 +1,160 @@
+// Statement visitor: locals, if/else with null narrowing, bounded for loops,
+// break/continue, early return. Code after a return is unreachable and dropped.
+import ts from 'typescript';
+import { sameTy } from '../ir/types.js';
+import { facts, lowerCond, withFacts } from './conditions.js';
+import { lowerExpr } from './expressions.js';
+import { widthOf } from './kernel.js';
+import type { Lowerer } from './lower.js';
+
+export function lowerStatements(L: Lowerer, stmts: readonly ts.Statement[]): void {
+  for (const s of stmts) lowerStatement(L, s);
+}
+
+export function lowerStatement(L: Lowerer, s: ts.Statement): void {
+  if (!L.b.open) return; // unreachable (after return/break): the verifier refuses dead code
+  if (ts.isBlock(s)) return lowerStatements(L, s.statements);
+  if (ts.isVariableStatement(s)) return declare(L, s.declarationList);
+  if (ts.isExpressionStatement(s)) { lowerExpr(L, s.expression); return; }
+  if (ts.isIfStatement(s)) return ifStatement(L, s);
+  if (ts.isReturnStatement(s)) return returnStatement(L, s);
+  if (ts.isForStatement(s)) return forStatement(L, s);
+  if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
+    const loop = L.loops[L.loops.length - 1];
+    if (!loop || s.label) return L.fail('LK1001', 'break/continue only without labels, inside a for loop', s);
+    return L.b.terminate({ op: 'br', target: ts.isBreakStatement(s) ? loop.brk : loop.cont, pos: L.pos(s) });
+  }
+  if (ts.isEmptyStatement(s)) return;
+  if (ts.isWhileStatement(s) || ts.isDoStatement(s)) return L.fail('LK5003', 'use a for loop with constant bounds (or bpf.loop)', s);
+  L.fail('LK1001', `${ts.SyntaxKind[s.kind]} is not supported in *.bpf.ts`, s);
+}
+
+function declare(L: Lowerer, list: ts.VariableDeclarationList): void {
+  const mutable = !(list.flags & ts.NodeFlags.Const);
+  for (const d of list.declarations) {
+    if (!ts.isIdentifier(d.name)) return L.fail('LK1001', 'destructuring is not supported', d.name);
+    if (!d.initializer) return L.fail('LK3008', `'${d.name.text}' needs an initial value`, d);
+    const sym = L.symbolOf(d.name);
+    if (!sym) return L.fail('LK1001', `no symbol for '${d.name.text}'`, d.name);
+    const want = d.type ? widthOf(L.checker, L.checker.getTypeFromTypeNode(d.type)) : undefined;
+    const v = lowerExpr(L, d.initializer, want);
+    if (v.kind === 'lit' && !want) {
+      if (mutable) return L.fail('LK2005', `'let ${d.name.text}' starts from a bare literal: give it a width (let ${d.name.text}: u32 = ...)`, d);
+      L.locals.set(sym, { kind: 'const', value: v.value, big: v.big });
+      continue;
+    }
+    const { op, ty } = L.operand(v, want, d.initializer);
+    if (want && !sameTy(ty, want)) L.mismatch(ty, want, d.initializer);
+    const vreg = L.b.vreg(ty, d.name.text);
+    L.b.emit({ op: 'copy', dst: vreg, src: op, pos: L.pos(d) });
+    // A copy of a narrowed pointer is narrowed too (the verifier shares the id).
+    if (op.kind === 'reg' && L.narrowed.has(op.reg.id)) L.narrowed.add(vreg.id);
+    L.locals.set(sym, { kind: 'var', vreg, mutable });
+  }
+}
+
+function ifStatement(L: Lowerer, s: ts.IfStatement): void {
+  const tb = L.b.newBlock();
+  const fb = s.elseStatement ? L.b.newBlock() : null;
+  const join = L.b.newBlock();
+  lowerCond(L, s.expression, tb, fb ?? join);
+  const whenTrue = facts(L, s.expression, true);
+  const whenFalse = facts(L, s.expression, false);
+  L.b.setBlock(tb);
+  withFacts(L, whenTrue, () => lowerStatement(L, s.thenStatement));
+  const thenFalls = L.b.open;
+  L.b.terminate({ op: 'br', target: join, pos: L.pos(s) });
+  let elseFalls = true;
+  if (fb && s.elseStatement) {
+    L.b.setBlock(fb);
+    const e = s.elseStatement;
+    withFacts(L, whenFalse, () => lowerStatement(L, e));
+    elseFalls = L.b.open;
+    L.b.terminate({ op: 'br', target: join, pos: L.pos(s) });
+  }
+  L.b.setBlock(join);
+  // `if (v === null) return ...;` narrows v for the rest of the block.
+  if (!thenFalls && elseFalls) for (const v of whenFalse) L.narrowed.add(v);
+  if (thenFalls && !elseFalls) for (const v of whenTrue) L.narrowed.add(v);
+}
+
+function returnStatement(L: Lowerer, s: ts.ReturnStatement): void {
+  if (!s.expression) return L.fail('LK4003', 'a program must return its verdict', s);
+  const v = lowerExpr(L, s.expression, L.returnTy);
+  const value = v.kind === 'val' && v.ty.kind === 'int' ? v.op : L.operand(v, L.returnTy, s.expression).op;
+  L.b.terminate({ op: 'ret', value, pos: L.pos(s) });
+}
+
+/** `for (let i: T = C0; i < C1; i++)`: the verifier walks each iteration, so bounds must be constant. */
+function forStatement(L: Lowerer, s: ts.ForStatement): void {
+  checkBounded(L, s);
+  if (s.initializer && ts.isVariableDeclarationList(s.initializer)) declare(L, s.initializer);
+  const header = L.b.newBlock();
+  const body = L.b.newBlock();
+  const cont = L.b.newBlock();
+  const exit = L.b.newBlock();
+  const pos = L.pos(s);
+  L.b.terminate({ op: 'br', target: header, pos });
+  L.b.setBlock(header);
+  lowerCond(L, s.condition!, body, exit);
+  L.b.setBlock(body);
+  L.loops.push({ brk: exit, cont });
+  lowerStatement(L, s.statement);
+  L.loops.pop();
+  L.b.terminate({ op: 'br', target: cont, pos });
+  L.b.setBlock(cont);
+  lowerExpr(L, s.incrementor!);
+  L.b.terminate({ op: 'br', target: header, pos });
+  L.b.setBlock(exit);
+
+}
+
+function checkBounded(L: Lowerer, s: ts.ForStatement): string {
+  const bad = (why: string): never => L.fail('LK5003', `loop bound is not constant: ${why}`, s);
+  const init = s.initializer;
+  if (!init || !ts.isVariableDeclarationList(init) || init.declarations.length !== 1) return bad('declare one counter (let i: u32 = 0)');
+  const decl = init.declarations[0]!;
+  if (!ts.isIdentifier(decl.name)) return bad('the counter must be a plain identifier');
+  const name = decl.name.text;
+  const isConst = (e: ts.Expression): boolean => {
+    const v = lowerConstProbe(L, e);
+    return v;
+  };
+  if (!decl.initializer || !isConst(decl.initializer)) return bad(`'${name}' must start from a constant`);
+  const c = s.condition;
+  if (!c || !ts.isBinaryExpression(c) || !ts.isIdentifier(c.left) || c.left.text !== name || !isConst(c.right)) {
+    return bad(`the condition must compare '${name}' with a constant`);
+  }
+  const inc = s.incrementor;
+  const okInc = !!inc && (
+    ((ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) && ts.isIdentifier(inc.operand) && inc.operand.text === name) ||
+    (ts.isBinaryExpression(inc) && ts.isIdentifier(inc.left) && inc.left.text === name && isConst(inc.right) &&
+      (inc.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken || inc.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken)));
+  if (!okInc) return bad(`the update must be ${name}++, ${name}--, ${name} += C or ${name} -= C`);
+  let assigned = false;
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isIdentifier(n.left) && n.left.text === name) assigned = true;
+    if ((ts.isPostfixUnaryExpression(n) || ts.isPrefixUnaryExpression(n)) && ts.isIdentifier(n.operand) && n.operand.text === name &&
+      (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) assigned = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(s.statement);
+  if (assigned) return bad(`'${name}' is assigned inside the loop body`);
+  return name;
+}
+
+/** A compile-time integer constant (literal, -literal, const local, enum member)? */
+function lowerConstProbe(L: Lowerer, e: ts.Expression): boolean {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  if (ts.isNumericLiteral(e) || ts.isBigIntLiteral(e)) return true;
+  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) return lowerConstProbe(L, e.operand);
+  if (ts.isIdentifier(e)) {
+    const sym = L.symbolOf(e);
+    return !!sym && L.locals.get(sym)?.kind === 'const';
+  }
+  if (ts.isCallExpression(e) && e.arguments.length === 1) return lowerConstProbe(L, e.arguments[0]!); // u32(10)
+  const t = L.checker.getTypeAtLocation(e);
+  return t.isNumberLiteral() || !!(t.flags & ts.TypeFlags.BigIntLiteral);
+}
+

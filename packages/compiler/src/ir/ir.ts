@@ -1,0 +1,72 @@
+// A three-address IR over basic blocks. Virtual registers (VReg) may be assigned
+// more than once (locals are VRegs), so no phis are needed; the register
+// allocator works from liveness. Every instruction carries its TS position.
+import type { SourcePos } from '../diagnostics.js';
+import type { IntTy, Ty } from './types.js';
+
+export interface VReg { readonly id: number; readonly ty: Ty; readonly name?: string }
+
+/** An operand: a virtual register or a constant already wrapped into its type. */
+export type Operand = { readonly kind: 'reg'; readonly reg: VReg } | { readonly kind: 'const'; readonly value: bigint; readonly ty: Ty };
+
+export type BinOp = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'and' | 'or' | 'xor' | 'shl' | 'shr';
+export type CondOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/** A map the program references, by its exported name. */
+export interface MapRef {
+  readonly name: string;
+  readonly kind: 'hash' | 'array';
+  readonly key: IntTy;
+  readonly value: IntTy;
+  readonly maxEntries: number;
+}
+
+export type Inst =
+  | { op: 'copy'; dst: VReg; src: Operand; pos: SourcePos }
+  | { op: 'bin'; dst: VReg; bin: BinOp; a: Operand; b: Operand; ty: IntTy; pos: SourcePos }
+  | { op: 'neg'; dst: VReg; a: Operand; ty: IntTy; pos: SourcePos }
+  | { op: 'convert'; dst: VReg; src: Operand; from: IntTy; to: IntTy; pos: SourcePos }
+  /** `dst = *(ty *)(base + off)`; base is a ctx or map-value pointer. */
+  | { op: 'load'; dst: VReg; base: VReg; off: number; ty: IntTy; pos: SourcePos }
+  | { op: 'store'; base: VReg; off: number; value: Operand; ty: IntTy; pos: SourcePos }
+  | { op: 'lookup'; dst: VReg; map: MapRef; key: Operand; pos: SourcePos }
+  | { op: 'update'; dst: VReg | null; map: MapRef; key: Operand; value: Operand; flags: Operand; pos: SourcePos }
+  | { op: 'delete'; dst: VReg | null; map: MapRef; key: Operand; pos: SourcePos }
+  /** A helper call with up to five scalar/ctx arguments. */
+  | { op: 'call'; dst: VReg | null; helper: number; args: Operand[]; pos: SourcePos };
+
+export type Terminator =
+  | { op: 'br'; target: Block; pos: SourcePos }
+  | { op: 'cbr'; cond: CondOp; a: Operand; b: Operand; ty: Ty; t: Block; f: Block; pos: SourcePos }
+  | { op: 'ret'; value: Operand; pos: SourcePos };
+
+export interface Block {
+  readonly id: number;
+  readonly insts: Inst[];
+  term: Terminator | null;
+}
+
+/** One program (an exported `xdp(...)`/`tc(...)` const) lowered to IR. */
+export interface IrFunction {
+  readonly name: string;
+  readonly entry: Block;
+  readonly blocks: Block[];
+  /** The ctx pointer (R1 at entry). */
+  readonly ctx: VReg;
+  readonly vregs: VReg[];
+  readonly pos: SourcePos;
+}
+
+export function reg(r: VReg): Operand {
+  return { kind: 'reg', reg: r };
+}
+
+export function konst(value: bigint, ty: Ty): Operand {
+  return { kind: 'const', value, ty };
+}
+
+export function successors(b: Block): Block[] {
+  const t = b.term;
+  if (!t || t.op === 'ret') return [];
+  return t.op === 'br' ? [t.target] : [t.t, t.f];
+}

@@ -1,0 +1,62 @@
+// The IR's small type system: integers with an explicit width and signedness,
+// booleans, and pointers that carry the verifier's pointer kind. Values of
+// every integer width live in 64-bit registers, normalised: unsigned values are
+// zero-extended, signed values sign-extended (so 64-bit compares are exact).
+
+export type Width = 8 | 16 | 32 | 64;
+
+export interface IntTy { readonly kind: 'int'; readonly bits: Width; readonly signed: boolean; readonly name: IntName }
+export interface BoolTy { readonly kind: 'bool' }
+/** The verifier's pointer kinds (COMPILER-NOTES.md): what arithmetic and derefs are legal. */
+export type PtrKind = 'ctx' | 'stack' | 'map_value' | 'map_value_or_null' | 'packet' | 'packet_end';
+export interface PtrTy { readonly kind: 'ptr'; readonly ptr: PtrKind; /** what a deref reads (map values) */ readonly pointee?: IntTy }
+export type Ty = IntTy | BoolTy | PtrTy;
+
+export type IntName = 'u8' | 'u16' | 'u32' | 'u64' | 'i8' | 'i16' | 'i32' | 'i64';
+
+function int(name: IntName, bits: Width, signed: boolean): IntTy {
+  return { kind: 'int', bits, signed, name };
+}
+
+export const INT: Readonly<Record<IntName, IntTy>> = {
+  u8: int('u8', 8, false), u16: int('u16', 16, false), u32: int('u32', 32, false), u64: int('u64', 64, false),
+  i8: int('i8', 8, true), i16: int('i16', 16, true), i32: int('i32', 32, true), i64: int('i64', 64, true),
+};
+export const BOOL: BoolTy = { kind: 'bool' };
+
+export function isIntName(s: string): s is IntName {
+  return Object.prototype.hasOwnProperty.call(INT, s);
+}
+
+export function ptr(kind: PtrKind, pointee?: IntTy): PtrTy {
+  return pointee ? { kind: 'ptr', ptr: kind, pointee } : { kind: 'ptr', ptr: kind };
+}
+
+export function sameTy(a: Ty, b: Ty): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'int' && b.kind === 'int') return a.bits === b.bits && a.signed === b.signed;
+  if (a.kind === 'ptr' && b.kind === 'ptr') return a.ptr === b.ptr;
+  return true;
+}
+
+export function tyName(t: Ty): string {
+  if (t.kind === 'int') return t.name;
+  if (t.kind === 'bool') return 'bool';
+  return `ptr<${t.ptr}${t.pointee ? `, ${t.pointee.name}` : ''}>`;
+}
+
+/** Smallest and largest value of an integer type. */
+export function intRange(t: IntTy): [bigint, bigint] {
+  const b = BigInt(t.bits);
+  return t.signed ? [-(1n << (b - 1n)), (1n << (b - 1n)) - 1n] : [0n, (1n << b) - 1n];
+}
+
+export function fits(v: bigint, t: IntTy): boolean {
+  const [lo, hi] = intRange(t);
+  return v >= lo && v <= hi;
+}
+
+/** Wrap `v` into `t`'s range (two's complement), as the conversion functions do. */
+export function wrap(v: bigint, t: IntTy): bigint {
+  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
+}
