@@ -14,7 +14,7 @@ export { ElfFile, ElfParseError, ElfSymbolError, ElfType, SectionType, SymbolTyp
 export { BtfWriter, type BtfWriterMember, type BtfWriterParam, type BtfWriterSecVar, type BtfWriterLinkage } from './btf/writer.js';
 export { btfToTypeScript, BtfTsError, type BtfToTsOptions } from './btf/ts-printer.js';
 export { parseObject, type ParseObjectOptions } from './object/parse.js';
-export type { ObjectSpec, ProgramSpec, SectionDef, Relocation, CoreRelo, MapSpec, ExternSpec } from './object/spec.js';
+export type { ObjectSpec, ProgramSpec, SectionDef, Relocation, CoreRelo, MapSpec, ExternSpec, BtfLayout } from './object/spec.js';
 export { ObjectParseError } from './object/errors.js';
 export { findSectionDef, SECTION_PATTERNS } from './object/section-defs.js';
 export { CoreReloKind, coreKindLabel, type CoreReloKindName } from './core/kinds.js';

@@ -33,8 +33,8 @@ export interface LoadedParts {
   pins: string[];
 }
 
-export function loadSpec(spec: ObjectSpec, opts: ObjectLoadOptions, objName: string, elf?: Uint8Array): LoadedParts {
-  const ctx: LoadContext = { spec, opts, objName, elf, btfReader: undefined, btf: undefined, btfError: undefined, codecs: undefined, notes: [] };
+export function loadSpec(spec: ObjectSpec, opts: ObjectLoadOptions, objName: string): LoadedParts {
+  const ctx: LoadContext = { spec, opts, objName, btfReader: undefined, btf: undefined, btfError: undefined, codecs: undefined, notes: [] };
   if (spec.btf) {
     try {
       ctx.btfReader = BtfReader.parse(spec.btf);

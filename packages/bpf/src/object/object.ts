@@ -66,23 +66,22 @@ export class BpfObject {
    */
   static load(source: Uint8Array | string | ObjectSpec, opts: ObjectLoadOptions = {}): BpfObject {
     let spec: ObjectSpec;
-    let elf: Uint8Array | undefined;
     let name = opts.name ?? '';
     if (typeof source === 'string') {
+      let bytes: Uint8Array;
       try {
-        elf = fs.readFileSync(source);
+        bytes = fs.readFileSync(source);
       } catch (e) {
         throw new ObjectLoadError(`object '${source}'`, `cannot read: ${(e as Error).message}`, e);
       }
       if (!opts.name) name = objectNameFromPath(source);
-      spec = parseObject(elf);
+      spec = parseObject(bytes);
     } else if (source instanceof Uint8Array) {
-      elf = source;
       spec = parseObject(source);
     } else {
       spec = source;
     }
-    return new BpfObject(loadSpec(spec, opts, name, elf));
+    return new BpfObject(loadSpec(spec, opts, name));
   }
 
   /** Program `name`; ArgumentError listing the programs when there is none. */

@@ -44,8 +44,6 @@ export interface LoadContext {
   opts: ObjectLoadOptions;
   /** Prefix of global data map names. */
   objName: string;
-  /** The ELF file, when loading from bytes or a path (section sizes for the BTF fix-up). */
-  elf: Uint8Array | undefined;
   /** The object's BTF as clang wrote it (type ids and strings match the spec). */
   btfReader: BtfReader | undefined;
   /** The BTF loaded into the kernel (after fix-up). */

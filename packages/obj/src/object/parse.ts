@@ -20,7 +20,7 @@ import { parseLegacyMaps } from './legacy-maps.js';
 import { linkProgram, type SectionExt } from './link.js';
 import { applyMapSlots, parseBtfMaps, type PlacedMap } from './maps.js';
 import { findSectionDef } from './section-defs.js';
-import type { ObjectSpec, ProgramSpec } from './spec.js';
+import type { BtfLayout, ObjectSpec, ProgramSpec } from './spec.js';
 
 export interface ParseObjectOptions {
   /** Ignore unknown members of BTF map definitions instead of failing (libbpf's relaxed_maps). */
@@ -91,10 +91,33 @@ export function parseObject(bytes: Uint8Array, opts: ParseObjectOptions = {}): O
       programs.push(p);
     }
   }
-  const spec: ObjectSpec = { license: s.license, kernelVersion: s.kernelVersion, programs, maps, externs: externs.list };
+  const spec: ObjectSpec = { license: s.license, kernelVersion: s.kernelVersion, programs, maps, externs: externs.list, btfLayout: btfLayout(elf) };
   if (btfBytes) spec.btf = btfBytes;
   return spec;
 }
+
+/** Section sizes and global symbol offsets/visibility, for the loader's BTF fix-up. */
+function btfLayout(elf: ElfRel): BtfLayout {
+  type Section = BtfLayout['sections'][number];
+  const byIndex = new Map<number, Section>();
+  for (const sec of elf.sections) {
+    if (sec.index !== 0 && sec.name) byIndex.set(sec.index, { name: sec.name, size: sec.size, symbols: [] });
+  }
+  const hiddenFuncs: string[] = [];
+  for (const sym of elf.symbols) {
+    if (sym.bind !== STB_GLOBAL && sym.bind !== STB_WEAK) continue;
+    if (sym.shndx === 0 || sym.shndx >= 0xff00) continue;
+    const hidden = sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL;
+    if (sym.type === STT.OBJECT) byIndex.get(sym.shndx)?.symbols.push({ name: sym.name, offset: sym.value, hidden });
+    else if (sym.type === STT.FUNC && hidden) hiddenFuncs.push(sym.name);
+  }
+  return { sections: [...byIndex.values()], hiddenFuncs };
+}
+
+const STB_GLOBAL = 1;
+const STB_WEAK = 2;
+const STV_INTERNAL = 1;
+const STV_HIDDEN = 2;
 
 interface Sections {
   license: string;

@@ -21,6 +21,20 @@ export interface ObjectSpec {
   btf?: Uint8Array;
   /** Every extern the programs use (kconfig values, ksyms, kfuncs). */
   externs: ExternSpec[];
+  /**
+   * What the BTF fix-up needs from the ELF file (clang leaves DATASEC sizes and
+   * VAR offsets at 0): each section's size and its global symbols. Absent for
+   * specs built by hand; the loader then uses the global data maps alone.
+   */
+  btfLayout?: BtfLayout;
+}
+
+/** ELF facts for the BTF fix-up (libbpf's btf_fixup_datasec). */
+export interface BtfLayout {
+  /** Every named section: size, and offsets of its global/weak OBJECT symbols. */
+  sections: { name: string; size: number; symbols: { name: string; offset: number; hidden: boolean }[] }[];
+  /** Global functions with hidden/internal visibility: the kernel must see them as static. */
+  hiddenFuncs: string[];
 }
 
 /** libbpf's interpretation of a program's section name. */

@@ -7,9 +7,9 @@
 // lockne-bpf inspect counter.bpf.o
 // lockne-bpf inspect counter.bpf.o --types event,counts --json
 import type { Command } from 'commander';
-import { BtfReader, btfToTypeScript, fixupBtf, parseObject, type MapSpec } from '@lockne/obj';
+import { BtfReader, btfToTypeScript, fixupBtf, parseObject, type MapSpec, type ObjectSpec } from '@lockne/obj';
 import { AttachType, MapType, ProgType } from '../../sys/consts.js';
-import { elfSections } from '../../object/object-btf.js';
+import { btfSectionsFor } from '../../object/object-btf.js';
 import { readInput, toJson } from '../io.js';
 import { columns, listArg, lowerName } from './object-file.js';
 
@@ -75,15 +75,15 @@ export function inspectObject(file: string, opts: InspectOptions = {}): InspectJ
     })),
     globals: spec.maps.flatMap((m) => (m.data ? m.data.symbols.map((s) => ({ section: m.data!.section, name: s.name, offset: s.offset, size: s.size, readOnly: m.data!.readOnly })) : [])),
     externs: spec.externs.map((e) => ({ name: e.name, kind: e.kind, weak: e.weak, size: e.size ?? null, offset: e.offset ?? null })),
-    typescript: objectTypeScript(bytes, spec.btf, opts.types),
+    typescript: objectTypeScript(spec, opts.types),
   };
 }
 
 /** The object's fixed-up BTF as TypeScript, importing the scalar types from @lockne/kernel (the output stays short). */
-function objectTypeScript(elf: Uint8Array, btf: Uint8Array | undefined, types: string | false | undefined): string | null {
-  if (types === false || !btf) return null;
+function objectTypeScript(spec: ObjectSpec, types: string | false | undefined): string | null {
+  if (types === false || !spec.btf) return null;
   const roots = types === undefined ? undefined : listArg(types);
-  const fixed = fixupBtf(btf, elfSections(elf));
+  const fixed = fixupBtf(spec.btf, btfSectionsFor(spec));
   return btfToTypeScript(BtfReader.parse(fixed), { prelude: { importFrom: '@lockne/kernel' }, ...(roots ? { types: roots } : {}) });
 }
 
