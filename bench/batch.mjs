@@ -3,11 +3,13 @@
 // same number of entries per call on both sides. Node is measured with the
 // typed API (BpfMap.lookupBatch(): [key, value][] decoded by the codecs) and
 // with the raw chunk walker underneath it (lookupBatchChunks: key and value
-// bytes as the kernel wrote them, which is what the C loop gets).
+// bytes as the kernel wrote them, which is what the C loop gets), and with
+// the public raw walk BpfMap.lookupBatchRaw (chunk buffers reused for the
+// whole walk, as C reuses its arrays).
 import { BpfMap, u32, u64 } from '../packages/bpf/dist/src/index.js';
 import { lookupBatchChunks } from '../packages/bpf/dist/src/maps/batch.js';
 import { runJson } from './lib/proc.mjs';
-import { compare, row } from './lib/report.mjs';
+import { compare, pairedNote, row } from './lib/report.mjs';
 import { timed } from './lib/stats.mjs';
 
 export const name = 'batch-lookup';
@@ -17,6 +19,13 @@ function walkTyped(m, chunkSize) {
   return m.lookupBatch({ chunkSize }).length;
 }
 
+/** The public raw walk: buffers reused across chunks, as the C loop does; touches each chunk like C. */
+function walkInto(m, chunkSize) {
+  let sink = 0;
+  const n = m.lookupBatchRaw((keys, values) => { sink += keys[0] + values[0]; }, { chunkSize });
+  return sink >= 0 ? n : -1;
+}
+
 function walkRaw(m, chunkSize) {
   let n = 0;
   for (const c of lookupBatchChunks(m, 'MAP_LOOKUP_BATCH', { chunkSize })) n += c.count;
@@ -24,7 +33,7 @@ function walkRaw(m, chunkSize) {
 }
 
 export async function run({ bins, quick, log }) {
-  const config = { entries: 100_000, chunk: 1024, reps: quick ? 3 : 9 };
+  const config = { entries: 100_000, chunk: 1024, reps: quick ? 3 : 15 };
   const m = BpfMap.create({ type: 'HASH', key: u32, value: u64, maxEntries: config.entries, name: 'lk_bench_batch' });
   try {
     const entries = Array.from({ length: config.entries }, (_, i) => [i, BigInt(i) * 3n]);
@@ -44,10 +53,12 @@ export async function run({ bins, quick, log }) {
       },
       typed: node(walkTyped),
       raw: node(walkRaw),
+      into: node(walkInto),
     };
     impls.typed();
     impls.raw();
-    const samples = { libbpf: [], typed: [], raw: [] };
+    impls.into();
+    const samples = { libbpf: [], typed: [], raw: [], into: [] };
     const order = Object.keys(impls);
     for (let rep = 0; rep < config.reps; rep++) {
       for (let j = 0; j < order.length; j++) {
@@ -63,9 +74,10 @@ export async function run({ bins, quick, log }) {
       libbpf: mk('libbpf', 'libbpf', 'bpf_map_lookup_batch()'),
       typed: mk('typed', 'node-typed', '`lookupBatch()` → [k, v][]'),
       raw: mk('raw', 'node-raw', 'raw chunks (`lookupBatchChunks`)'),
+      into: mk('into', 'node-raw-reuse', '`lookupBatchRaw(onChunk)`, reused buffers'),
     };
     const label = `HASH ${config.entries / 1000}k entries, ${config.chunk} per call`;
-    const comparisons = ['typed', 'raw'].map((impl) => compare(label, 'entries/s', rows.libbpf, rows[impl], GOAL));
+    const comparisons = ['typed', 'raw', 'into'].map((impl) => compare(label, 'entries/s', rows.libbpf, rows[impl], GOAL, pairedNote(rows.libbpf, rows[impl])));
     for (const c of comparisons) log(`${c.nodeApi.padEnd(34)} ${c.ratio.toFixed(2)}x (cpu ${c.cpuRatio.toFixed(2)}x)`);
     return { name, title: 'Batch lookup', goal: GOAL, config, cases: [{ case: label, rows: Object.values(rows) }], comparisons };
   } finally {

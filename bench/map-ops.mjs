@@ -6,12 +6,12 @@
 // rewritten in place each op as the C loop rewrites its stack variables). The C side (c/map_ops.c) is one process per repetition, run in the
 // same round as the Node repetitions; the order rotates every round.
 // A fourth, reference-only row times the bare native call the map API ends
-// in (native.bpf2 on a fixed attr area, no BpfMap, no codecs): the ceiling
+// in (native.bpf3 on a fixed attr area, no BpfMap, no codecs): the ceiling
 // any JavaScript API on this binding can reach.
 import { BpfMap, BpfCmd, native, u32, u64 } from '../packages/bpf/dist/src/index.js';
 import { MapElemAttr } from '../packages/bpf/dist/src/sys/attrs.js';
 import { runJson } from './lib/proc.mjs';
-import { compare, row } from './lib/report.mjs';
+import { compare, pairedNote, row } from './lib/report.mjs';
 import { timed } from './lib/stats.mjs';
 
 export const name = 'map-ops';
@@ -50,19 +50,26 @@ function rawLoop(m, update, keys, key, value, n) {
   if (!update && hits !== n) throw new Error(`bench: raw lookup hit ${hits} of ${n}`);
 }
 
-/** The bare binding: MapElemAttr laid out once in an off-heap area, key and value after it. */
+/**
+ * The bare binding: MapElemAttr laid out once in an off-heap area, key and
+ * value after it, the attr's pointers aimed at them once (native.addressOf),
+ * then native.bpf3(cmd, area, size) per op: the call the map API ends in.
+ */
 function floorLoop(m, update, keys, n) {
   const area = new Uint8Array(new ArrayBuffer(96));
   const v = new DataView(area.buffer);
   const f = MapElemAttr.fields;
+  const base = native.addressOf(area);
   v.setUint32(f.map_fd.offset, m.fd, true); // flags stay 0
+  v.setBigUint64(f.key.offset, base + 32n, true);
+  v.setBigUint64(f.value.offset, base + 64n, true);
   const cmd = update ? BpfCmd.MAP_UPDATE_ELEM : BpfCmd.MAP_LOOKUP_ELEM;
   let k = 0;
   for (let i = 0; i < n; i++) {
     v.setUint32(32, k, true);
     if (update) v.setUint32(64, i, true);
-    const ret = native.bpf2(cmd, area, MapElemAttr.size, f.key.offset, 32, f.value.offset, 64);
-    if (ret < 0) throw new Error(`bench: native bpf2 failed: ${ret}`);
+    const ret = native.bpf3(cmd, area, MapElemAttr.size);
+    if (ret < 0) throw new Error(`bench: native bpf3 failed: ${ret}`);
     if (++k === keys) k = 0;
   }
 }
@@ -79,7 +86,7 @@ function timeNode(fn, n, warmup) {
 }
 
 export async function run({ bins, quick, log }) {
-  const config = { keys: 10_000, opsPerRep: quick ? 100_000 : 250_000, reps: quick ? 3 : 9, warmupOps: 25_000 };
+  const config = { keys: 10_000, opsPerRep: quick ? 100_000 : 150_000, reps: quick ? 3 : 15, warmupOps: 25_000 };
   const cases = [];
   const comparisons = [];
   for (const c of CASES) {
@@ -117,11 +124,11 @@ export async function run({ bins, quick, log }) {
         libbpf: row('libbpf', api.libbpf, perSec(samples.libbpf), figures(samples.libbpf), cpuPerSec(samples.libbpf)),
         typed: row('node-typed', api.typed, perSec(samples.typed), figures(samples.typed), cpuPerSec(samples.typed)),
         raw: row('node-raw', api.raw, perSec(samples.raw), figures(samples.raw), cpuPerSec(samples.raw)),
-        floor: row('node-native-floor', 'bare `native.bpf2()` (reference)', perSec(samples.floor), figures(samples.floor), cpuPerSec(samples.floor)),
+        floor: row('node-native-floor', 'bare `native.bpf3()` (reference)', perSec(samples.floor), figures(samples.floor), cpuPerSec(samples.floor)),
       };
       cases.push({ case: c.label, op: c.op, rows: Object.values(rows) });
       for (const impl of ['typed', 'raw', 'floor']) {
-        const cmp = compare(c.label, 'ops/s', rows.libbpf, rows[impl], impl === 'floor' ? null : GOAL);
+        const cmp = compare(c.label, 'ops/s', rows.libbpf, rows[impl], impl === 'floor' ? null : GOAL, pairedNote(rows.libbpf, rows[impl]));
         comparisons.push(cmp);
         log(`${c.label.padEnd(18)} ${rows[impl].impl.padEnd(10)} ${cmp.ratio.toFixed(2)}x (cpu ${cmp.cpuRatio.toFixed(2)}x)  libbpf ${(1e9 / rows.libbpf.medianPerSecond).toFixed(0)} ns/op, node ${(1e9 / rows[impl].medianPerSecond).toFixed(0)} ns/op`);
       }

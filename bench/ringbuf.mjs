@@ -4,7 +4,9 @@
 // Producer: one SCHED_CLS program that calls bpf_ringbuf_output() once per
 // run with 128 bytes (counting failed outputs in a `drops` array), driven by
 // BPF_PROG_TEST_RUN. Both consumers read the same pinned maps fed by the same
-// pinned program (c/ringbuf.c opens them by path).
+// pinned program (c/ringbuf.c opens them by path). Node is measured twice:
+// onSample (a Uint8Array view per record) and onRecord (the data area,
+// offset, length: no allocation per record).
 //   drain: test-run fills a 256 MiB ring with N records, then the consumer
 //          drains all N; pure consumption speed.
 //   live:  a separate producer process (c/rb_producer.c) test-runs the
@@ -21,7 +23,7 @@ import { BpfMap, Program, RingBufferReader, u32, u64 } from '../packages/bpf/dis
 import { assemble } from '../packages/obj/dist/src/index.js';
 import { PinDir } from './lib/pins.mjs';
 import { runJson, startChild, lastJson } from './lib/proc.mjs';
-import { compare, row, fmtRate } from './lib/report.mjs';
+import { compare, pairedNote, row, fmtRate } from './lib/report.mjs';
 import { median, round, timed } from './lib/stats.mjs';
 
 export const name = 'ringbuf';
@@ -92,7 +94,13 @@ function makeProducer(pins, tag, ringBytes) {
 
 /** Count records and touch their first byte, as the C callback does. */
 function counter() {
-  const c = { records: 0, sum: 0, onSample: (d) => { c.records++; c.sum += d[0] + d.length; } };
+  const c = {
+    records: 0,
+    sum: 0,
+    onSample: (d) => { c.records++; c.sum += d[0] + d.length; },
+    // The same work through onRecord: no view per record.
+    onRecord: (d, off, len) => { c.records++; c.sum += d[off] + len; },
+  };
   return c;
 }
 
@@ -110,8 +118,21 @@ function fill(p, reader, records) {
 async function drainBench(p, cfg, bins, log) {
   const c = counter();
   const reader = new RingBufferReader(p.events, { onSample: c.onSample, watch: false });
+  let rawReader;
   try {
+    rawReader = new RingBufferReader(p.events, { onRecord: c.onRecord, watch: false });
     if (reader.available() !== 0) throw new Error('bench: drain ring not empty at start');
+    const nodeDrain = (r) => () => {
+      fill(p, r, cfg.drainRecords);
+      c.records = 0;
+      const t = timed(() => {
+        while (c.records < cfg.drainRecords) {
+          if (r.consume() === 0) break;
+        }
+      });
+      if (c.records !== cfg.drainRecords) throw new Error(`bench: node drained ${c.records} of ${cfg.drainRecords}`);
+      return { ns: t.ns, cpuNs: t.cpuNs };
+    };
     const impls = {
       libbpf: () => {
         fill(p, reader, cfg.drainRecords);
@@ -119,22 +140,18 @@ async function drainBench(p, cfg, bins, log) {
         if (r.records !== cfg.drainRecords) throw new Error(`bench: libbpf drained ${r.records} of ${cfg.drainRecords}`);
         return { ns: r.ns, cpuNs: r.cpu_ns };
       },
-      node: () => {
-        fill(p, reader, cfg.drainRecords);
-        c.records = 0;
-        const t = timed(() => {
-          while (c.records < cfg.drainRecords) {
-            if (reader.consume() === 0) break;
-          }
-        });
-        if (c.records !== cfg.drainRecords) throw new Error(`bench: node drained ${c.records} of ${cfg.drainRecords}`);
-        return { ns: t.ns, cpuNs: t.cpuNs };
-      },
+      node: nodeDrain(reader),
+      raw: nodeDrain(rawReader),
     };
-    impls.node(); // warm the JIT on the consume loop
-    const samples = { libbpf: [], node: [] };
+    impls.node(); // warm the JIT on the consume loops
+    impls.raw();
+    const samples = { libbpf: [], node: [], raw: [] };
+    const order = Object.keys(impls);
     for (let rep = 0; rep < cfg.drainReps; rep++) {
-      for (const impl of rep % 2 ? ['node', 'libbpf'] : ['libbpf', 'node']) samples[impl].push(impls[impl]());
+      for (let j = 0; j < order.length; j++) {
+        const impl = order[(rep + j) % order.length];
+        samples[impl].push(impls[impl]());
+      }
     }
     const perSec = (xs) => xs.map((x) => (cfg.drainRecords * 1e9) / x.ns);
     const cpuPerSec = (xs) => xs.map((x) => (cfg.drainRecords * 1e9) / x.cpuNs);
@@ -142,12 +159,16 @@ async function drainBench(p, cfg, bins, log) {
     const rows = {
       libbpf: row('libbpf', 'ring_buffer__consume()', perSec(samples.libbpf), figures(samples.libbpf), cpuPerSec(samples.libbpf)),
       node: row('node', '`RingBufferReader.consume()`', perSec(samples.node), figures(samples.node), cpuPerSec(samples.node)),
+      raw: row('node-raw', '`consume()` with `onRecord(data, offset, length)`', perSec(samples.raw), figures(samples.raw), cpuPerSec(samples.raw)),
     };
     const label = `drain ${cfg.drainRecords / 1e6}M records from a ${cfg.drainRingMiB} MiB ring`;
-    const cmp = compare(label, 'events/s', rows.libbpf, rows.node, GOAL);
-    log(`drain: libbpf ${fmtRate(rows.libbpf.medianPerSecond, 'events/s')}, node ${fmtRate(rows.node.medianPerSecond, 'events/s')}: ${cmp.ratio.toFixed(2)}x (cpu ${cmp.cpuRatio.toFixed(2)}x)`);
-    return { caseEntry: { case: label, rows: Object.values(rows) }, cmp };
+    const cmps = ['node', 'raw'].map((impl) => compare(label, 'events/s', rows.libbpf, rows[impl], GOAL, pairedNote(rows.libbpf, rows[impl])));
+    for (const [i, impl] of ['node', 'raw'].entries()) {
+      log(`drain: libbpf ${fmtRate(rows.libbpf.medianPerSecond, 'events/s')}, ${impl} ${fmtRate(rows[impl].medianPerSecond, 'events/s')}: ${cmps[i].ratio.toFixed(2)}x (cpu ${cmps[i].cpuRatio.toFixed(2)}x)`);
+    }
+    return { caseEntry: { case: label, rows: Object.values(rows) }, cmps };
   } finally {
+    rawReader?.close();
     reader.close();
   }
 }
@@ -170,9 +191,9 @@ async function liveC(p, cfg, bins) {
   }
 }
 
-async function liveNode(p, cfg, bins) {
+async function liveNode(p, cfg, bins, raw = false) {
   const c = counter();
-  const reader = new RingBufferReader(p.events, { onSample: c.onSample });
+  const reader = new RingBufferReader(p.events, raw ? { onRecord: c.onRecord } : { onSample: c.onSample });
   try {
     const cpu0 = process.cpuUsage();
     const prod = await producer(p, cfg, bins);
@@ -186,10 +207,12 @@ async function liveNode(p, cfg, bins) {
 }
 
 async function liveBench(p, cfg, bins, log) {
-  const runs = { libbpf: [], node: [] };
-  const impls = { libbpf: () => liveC(p, cfg, bins), node: () => liveNode(p, cfg, bins) };
+  const runs = { libbpf: [], node: [], raw: [] };
+  const impls = { libbpf: () => liveC(p, cfg, bins), node: () => liveNode(p, cfg, bins), raw: () => liveNode(p, cfg, bins, true) };
+  const order = Object.keys(impls);
   for (let rep = 0; rep < cfg.liveReps; rep++) {
-    for (const impl of rep % 2 ? ['node', 'libbpf'] : ['libbpf', 'node']) {
+    for (let j = 0; j < order.length; j++) {
+      const impl = order[(rep + j) % order.length];
       const r = await impls[impl]();
       const drops = p.takeDrops();
       const offered = r.produced.runs;
@@ -208,19 +231,26 @@ async function liveBench(p, cfg, bins, log) {
   const perCpuSec = (xs) => xs.map((x) => x.consumed / x.consumerCpuSeconds);
   const dropPct = (xs) => round((100 * xs.reduce((a, x) => a + x.dropped, 0)) / xs.reduce((a, x) => a + x.produced, 0), 2);
   const mk = (impl, api) => row(impl, api, perSec(runs[impl]), { runs: runs[impl], dropPercent: dropPct(runs[impl]) }, perCpuSec(runs[impl]));
-  const rows = { libbpf: mk('libbpf', 'ring_buffer__poll()'), node: mk('node', '`RingBufferReader` callback mode') };
+  const rows = {
+    libbpf: mk('libbpf', 'ring_buffer__poll()'),
+    node: mk('node', '`RingBufferReader` callback mode'),
+    raw: mk('raw', 'callback mode with `onRecord`'),
+  };
   const offered = (xs) => round(median(xs.map((x) => x.produced / x.producerSeconds)) / 1e6, 2);
   const label = `live: producer process paced to ${cfg.liveRate / 1e6}M/s for ${cfg.liveMs} ms, ${cfg.liveRingMiB} MiB ring`;
-  const note = `offered ${offered(runs.libbpf)} / ${offered(runs.node)} M/s (libbpf / node runs); dropped ${rows.libbpf.dropPercent}% / ${rows.node.dropPercent}%; consumer CPU per event ${(1e9 / rows.libbpf.medianCpuPerSecond).toFixed(0)} / ${(1e9 / rows.node.medianCpuPerSecond).toFixed(0)} ns`;
-  const cmp = compare(label, 'events/s', rows.libbpf, rows.node, GOAL, note);
-  log(`live: libbpf ${fmtRate(rows.libbpf.medianPerSecond, 'events/s')}, node ${fmtRate(rows.node.medianPerSecond, 'events/s')}: ${cmp.ratio.toFixed(2)}x (cpu ${cmp.cpuRatio.toFixed(2)}x; ${note})`);
-  return { caseEntry: { case: label, rows: Object.values(rows) }, cmp };
+  const cmps = ['node', 'raw'].map((impl) => {
+    const note = `offered ${offered(runs.libbpf)} / ${offered(runs[impl])} M/s (libbpf / node runs); dropped ${rows.libbpf.dropPercent}% / ${rows[impl].dropPercent}%; consumer CPU per event ${(1e9 / rows.libbpf.medianCpuPerSecond).toFixed(0)} / ${(1e9 / rows[impl].medianCpuPerSecond).toFixed(0)} ns`;
+    const cmp = compare(label, 'events/s', rows.libbpf, rows[impl], GOAL, note);
+    log(`live: libbpf ${fmtRate(rows.libbpf.medianPerSecond, 'events/s')}, ${impl} ${fmtRate(rows[impl].medianPerSecond, 'events/s')}: ${cmp.ratio.toFixed(2)}x (cpu ${cmp.cpuRatio.toFixed(2)}x; ${note})`);
+    return cmp;
+  });
+  return { caseEntry: { case: label, rows: Object.values(rows) }, cmps };
 }
 
 export async function run({ bins, quick, log }) {
   const config = {
     recordBytes: RECORD,
-    drainRingMiB: 256, drainRecords: quick ? 200_000 : 1_000_000, drainReps: quick ? 3 : 7,
+    drainRingMiB: 256, drainRecords: quick ? 200_000 : 1_000_000, drainReps: quick ? 3 : 15,
     liveRingMiB: 8, liveMs: quick ? 300 : 1000, liveRepeat: 1000, liveRate: 2_000_000, liveReps: quick ? 1 : 3,
   };
   if (config.drainRecords * SPAN > config.drainRingMiB * 2 ** 20) throw new Error('bench: drain records do not fit the ring');
@@ -236,7 +266,7 @@ export async function run({ bins, quick, log }) {
     return {
       name, title: 'Ring buffer', goal: GOAL, config,
       cases: [drain.caseEntry, live.caseEntry],
-      comparisons: [drain.cmp, live.cmp],
+      comparisons: [...drain.cmps, ...live.cmps],
     };
   } finally {
     for (const p of made) p.close();

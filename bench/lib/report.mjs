@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR } from './build-c.mjs';
-import { median, round, summary } from './stats.mjs';
+import { median, quantile, round, summary } from './stats.mjs';
 
 const RESULTS_DIR = path.join(BENCH_DIR, 'results');
 const README = path.join(BENCH_DIR, 'README.md');
@@ -35,6 +35,17 @@ export function compare(caseName, unit, libbpf, node, goal, note = '') {
     libbpfPerSecond: libbpf.medianPerSecond, nodePerSecond: node.medianPerSecond,
     ratio: round(ratio, 3), cpuRatio, goal, met: goal === null ? null : ratio >= goal, note,
   };
+}
+
+/**
+ * Node / libbpf per round: repetition i of each side ran in the same round
+ * (interleaved), so load on the shared machine hits both. The median of these
+ * paired ratios and their interquartile range, as a note for the table.
+ */
+export function pairedNote(libbpf, node) {
+  const n = Math.min(libbpf.perSecond.length, node.perSecond.length);
+  const ratios = Array.from({ length: n }, (_, i) => node.perSecond[i] / libbpf.perSecond[i]);
+  return `paired per round: median ${median(ratios).toFixed(2)}×, IQR ${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)}× (${n} rounds)`;
 }
 
 export function writeResult(result) {

@@ -31,3 +31,12 @@ export function timed(fn) {
   const c = process.cpuUsage(c0);
   return { ns, cpuNs: (c.user + c.system) * 1000, out };
 }
+
+/** The q-quantile (0..1) of a list, linear between neighbours. */
+export function quantile(xs, q) {
+  if (xs.length === 0) throw new Error('quantile of nothing');
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
+}

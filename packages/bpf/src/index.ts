@@ -77,3 +77,4 @@ export type { ObjectProgram } from './object/program.js';
 export type { ObjectAttachOptions } from './object/attach.js';
 export { GlobalVars, SectionVars, type VarInfo } from './object/vars.js';
 export { BtfCodecs, btfSizeOf } from './object/btf-codec.js';
+export type { RawChunkCallback } from './maps/batch.js';

@@ -24,6 +24,11 @@ export const RINGBUF_DISCARD_BIT = 1 << 30;
 export const RINGBUF_HDR_SZ = 8;
 const LEN_MASK = ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
 
+// Record headers are read with Atomics.load on every architecture. It costs
+// ~10 ns per record here (bench/README.md), but a plain read's ordering would
+// rest on x86's TSO plus assumptions about what V8's JIT never reorders or
+// eliminates — not a guarantee we can test for.
+
 /** Check a ring's data size: a power of two and a multiple of the page size. */
 export function checkRingSize(size: number, what: string): void {
   const page = pageSize();
@@ -51,6 +56,8 @@ export class RingbufMemory {
   readonly #words: Int32Array;
   /** Where the data area starts in the read-only mapping. */
   readonly #data: number;
+  /** The data area, both mappings (2 × size bytes): what consumeRaw hands out. */
+  readonly data: Uint8Array;
 
   constructor(fd: number, size: number, what: string) {
     checkRingSize(size, what);
@@ -68,6 +75,7 @@ export class RingbufMemory {
     this.#prod = new BigInt64Array(this.#producer, 0, 1);
     this.#words = new Int32Array(this.#producer);
     this.#data = page;
+    this.data = new Uint8Array(this.#producer, page, 2 * size);
   }
 
   /** True when data is published but the next record is reserved and not yet committed. */
@@ -129,6 +137,57 @@ export class RingbufMemory {
           }
           budget -= span;
           if (stop() || budget <= 0) return delivered;
+        }
+      }
+    } finally {
+      if (cons !== published) Atomics.store(this.#cons, 0, BigInt(cons)); // release, as above
+    }
+  }
+
+  /**
+   * consume() without a view per record: `deliver(data, offset, length)`
+   * gets the data area (allocated once) and where the record's bytes are.
+   * The area is mapped twice back to back, so a record that wraps the end is
+   * still contiguous. Same ordering, batching and stop rules as consume().
+   */
+  consumeRaw(deliver: (data: Uint8Array, offset: number, length: number) => void, stop: () => boolean): number {
+    const words = this.#words;
+    const base = this.#data;
+    const data = this.data;
+    const size = this.size;
+    const mask = size - 1;
+    let cons = Number(Atomics.load(this.#cons, 0));
+    let published = cons;
+    let delivered = 0;
+    let budget = size;
+    const every = size / 8;
+    try {
+      for (;;) {
+        // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
+        const prod = Number(Atomics.load(this.#prod, 0));
+        if (cons >= prod) return delivered;
+        let off = cons % size;
+        while (cons < prod) {
+          // acquire: pairs with xchg(&hdr->len, ...) in bpf_ringbuf_commit.
+          const len = Atomics.load(words, (base + off) >>> 2);
+          if (len & RINGBUF_BUSY_BIT) return delivered;
+          const sampleLen = len & LEN_MASK;
+          const span = (sampleLen + RINGBUF_HDR_SZ + 7) & ~7;
+          if (span > prod - cons) {
+            throw new BpfError(`${this.#what}: corrupt record header at position ${cons} (length ${sampleLen}, ${prod - cons} bytes published)`);
+          }
+          cons += span;
+          if (!(len & RINGBUF_DISCARD_BIT)) {
+            delivered++;
+            deliver(data, off + RINGBUF_HDR_SZ, sampleLen);
+          }
+          off = (off + span) & mask;
+          if (cons - published >= every) {
+            Atomics.store(this.#cons, 0, BigInt(cons)); // release, as in consume()
+            published = cons;
+          }
+          budget -= span;
+          if (budget <= 0 || stop()) return delivered;
         }
       }
     } finally {

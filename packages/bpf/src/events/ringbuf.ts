@@ -19,9 +19,18 @@ export interface RingBufferOptions extends EventReaderOptions {
    * `data.slice()`, or set `copy`.
    */
   onSample?: (data: Uint8Array) => void;
+  /**
+   * Instead of onSample, the zero-allocation form: `data` is the ring's whole
+   * data area (one view, allocated once; read-only) and the record is
+   * `data[offset .. offset + length)`, always contiguous (the area is mapped
+   * twice back to back). Valid only until the callback returns. Saves the
+   * Uint8Array per record onSample costs (~3× faster drains, bench/README.md).
+   * @example onRecord: (d, o, n) => { total += d[o]; }
+   */
+  onRecord?: (data: Uint8Array, offset: number, length: number) => void;
   /** Hand onSample a private copy instead of a view. */
   copy?: boolean;
-  /** With onSample: start callback mode right away (default true). */
+  /** With onSample or onRecord: start callback mode right away (default true). */
   watch?: boolean;
 }
 
@@ -54,20 +63,25 @@ export function ringMapInfo(map: MapRef, want: number, kind: string): { name: st
 export class RingBufferReader extends EventReader<Uint8Array> {
   readonly #ring: RingbufMemory;
   readonly #onSample: ((data: Uint8Array) => void) | undefined;
+  readonly #onRecord: ((data: Uint8Array, offset: number, length: number) => void) | undefined;
   readonly #copy: boolean;
   /** Bytes in the ring's data area. */
   readonly size: number;
 
   constructor(map: MapRef, opts: RingBufferOptions = {}) {
     const { size, what } = ringMapInfo(map, MapType.RINGBUF, 'ring buffer');
+    if (opts.onRecord && (opts.onSample || opts.copy)) {
+      throw new ArgumentError(`${what}: onRecord excludes onSample and copy`);
+    }
     super(what, opts);
     this.size = size;
     this.#onSample = opts.onSample;
+    this.#onRecord = opts.onRecord;
     this.#copy = opts.copy ?? false;
     this.#ring = new RingbufMemory(map.fd, size, what);
     try {
       this.addRing(map.fd, what);
-      if (this.#onSample && opts.watch !== false) this.start();
+      if ((this.#onSample || this.#onRecord) && opts.watch !== false) this.start();
     } catch (e) {
       this.close();
       throw e;
@@ -89,12 +103,13 @@ export class RingBufferReader extends EventReader<Uint8Array> {
   }
 
   protected get hasCallback(): boolean {
-    return this.#onSample !== undefined;
+    return this.#onSample !== undefined || this.#onRecord !== undefined;
   }
 
   protected drainRing(_i: number, toQueue: boolean): number {
     const stop = () => this.closed;
     if (toQueue) return this.#ring.consume((v) => this.enqueue(v.slice()), stop);
+    if (this.#onRecord) return this.#ring.consumeRaw(this.#onRecord, stop);
     const cb = this.#onSample!;
     return this.#ring.consume(this.#copy ? (v) => cb(v.slice()) : cb, stop);
   }

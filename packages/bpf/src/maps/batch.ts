@@ -92,6 +92,51 @@ export function* lookupBatchChunks(m: BatchTarget, cmd: 'MAP_LOOKUP_BATCH' | 'MA
   }
 }
 
+/** Called once per chunk of a raw walk: `count` keys and values back to back, valid only during the call. */
+export type RawChunkCallback = (keys: Uint8Array, values: Uint8Array, count: number) => void;
+
+/**
+ * Walk the map like lookupBatchChunks, but into buffers allocated once per
+ * walk and handed to `onChunk` (as the C loop reuses its arrays): no
+ * allocation per chunk. Returns the number of entries seen.
+ */
+export function lookupBatchRaw(m: BatchTarget, cmd: 'MAP_LOOKUP_BATCH' | 'MAP_LOOKUP_AND_DELETE_BATCH', onChunk: RawChunkCallback, opts: BatchLookupOptions = {}): number {
+  const what = m.handle.description;
+  const elemFlags = opts.elemFlags ?? 0;
+  checkElemFlags(elemFlags, what);
+  let chunk = opts.chunkSize ?? Math.max(1, Math.min(m.maxEntries, 1024));
+  if (!Number.isInteger(chunk) || chunk < 1) throw new ArgumentError(`${what}: chunkSize ${chunk} is not a positive integer`);
+  // in_batch takes the previous call's out_batch: two token buffers, swapped.
+  let outBatch: Uint8Array = new Uint8Array(tokenSize(m));
+  let spare: Uint8Array = new Uint8Array(tokenSize(m));
+  let keys = new Uint8Array(chunk * m.keySize);
+  let values = new Uint8Array(chunk * m.valueBytes);
+  let inBatch: Uint8Array | null = null;
+  let total = 0;
+  for (;;) {
+    const { ret, attr } = bpfRaw(cmd, encode(MapBatchAttr, {
+      in_batch: inBatch, out_batch: outBatch, keys, values, count: chunk, map_fd: m.fd, elem_flags: elemFlags, flags: 0,
+    }));
+    const count = readU32(MapBatchAttr, attr, 'count');
+    if (ret === -Errno.ENOSPC && count === 0) {
+      if (chunk >= MAX_CHUNK) throw new SyscallError(`BPF_${cmd}`, Errno.ENOSPC, `${what}: a bucket exceeds ${MAX_CHUNK} entries`);
+      chunk = Math.min(MAX_CHUNK, chunk * 2);
+      keys = new Uint8Array(chunk * m.keySize);
+      values = new Uint8Array(chunk * m.valueBytes);
+      continue;
+    }
+    if (ret < 0 && ret !== -Errno.ENOENT) throw new SyscallError(`BPF_${cmd}`, -ret, what);
+    if (count > 0) {
+      total += count;
+      onChunk(keys, values, count);
+    }
+    if (ret === -Errno.ENOENT) return total;
+    inBatch = outBatch;
+    outBatch = spare;
+    spare = inBatch;
+  }
+}
+
 function batchWrite(cmd: BpfCmdName, m: BatchTarget, keys: Uint8Array, values: Uint8Array | null, count: number, opts: BatchUpdateOptions): number {
   const what = m.handle.description;
   const elemFlags = opts.elemFlags ?? 0;

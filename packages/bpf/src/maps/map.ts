@@ -2,7 +2,7 @@
 // elements. Per-kind classes (hash.ts, queue.ts, ...) extend it; batch
 // operations live in batch.ts, creation in create.ts.
 import { FdHandle } from '../fd.js';
-import { bpfMapElem, bpfRaw } from '../sys/syscall.js';
+import { bpfMapElem, bpfMapElemStaged, bpfRaw, elemSlots, type ElemSlots } from '../sys/syscall.js';
 import { native } from '../sys/native.js';
 import { encode, readString, readU32, read } from '../sys/layout.js';
 import { GetIdAttr, MapElemAttr, MapInfo } from '../sys/attrs.js';
@@ -13,8 +13,8 @@ import { ArgumentError, SyscallError } from '../errors.js';
 import { bytes, type Codec } from './codec.js';
 import { createMapFd, isPerCpuType, mapTypeNumber, valueBufferSize, type MapBtf } from './create.js';
 import {
-  deleteBatch, lookupBatchChunks, updateBatch,
-  type BatchLookupOptions, type BatchUpdateOptions, type RawChunk,
+  deleteBatch, lookupBatchChunks, lookupBatchRaw, updateBatch,
+  type BatchLookupOptions, type BatchUpdateOptions, type RawChunk, type RawChunkCallback,
 } from './batch.js';
 
 export { mapTypeNumber, isPerCpuType } from './create.js';
@@ -126,6 +126,9 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   // the kernel copies in and out before returning): no allocation per call.
   #keyScratch: Uint8Array | undefined;
   #valueScratch: Uint8Array | undefined;
+  // Views of the syscall layer's element area (null: key or value over 64
+  // bytes): typed get/set encode and decode there directly.
+  #slots: ElemSlots | null | undefined;
 
   constructor(fd: number, props: MapProps<K, V>) {
     const label = `map '${props.name || enumName(MapType, props.type)}'`;
@@ -234,6 +237,15 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
 
   /** The value for `key`, or undefined when absent. flags: UpdateFlags.F_LOCK for spin-locked values. */
   get(key: K, flags = 0): V | undefined {
+    const s = this.#slots === undefined ? (this.#slots = elemSlots(this.keySize, this.valueBytes)) : this.#slots;
+    if (s !== null && flags >>> 0 === flags) {
+      s.key.fill(0);
+      this.encodeKey(key, s.key);
+      const ret = bpfMapElemStaged('MAP_LOOKUP_ELEM', this.fd, flags);
+      if (ret === -Errno.ENOENT) return undefined;
+      if (ret < 0) throw new SyscallError('BPF_MAP_LOOKUP_ELEM', -ret, this.handle.description);
+      return this.valueCodec.decode(s.value);
+    }
     const out = this.scratchValue();
     return this.lookupInto(this.scratchKey(key), out, flags) ? this.valueCodec.decode(out) : undefined;
   }
@@ -246,6 +258,19 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   /** Raw lookup: the value bytes, or undefined on ENOENT. */
   getBytes(key: Uint8Array | null, flags = 0): Uint8Array | undefined {
     this.checkKeyBytes(key);
+    const s = this.#slots === undefined ? (this.#slots = elemSlots(this.keySize, this.valueBytes)) : this.#slots;
+    if (s !== null && key !== null && flags >>> 0 === flags) {
+      const k = s.key;
+      for (let i = 0; i < k.length; i++) k[i] = key[i]!;
+      const ret = bpfMapElemStaged('MAP_LOOKUP_ELEM', this.fd, flags);
+      if (ret === -Errno.ENOENT) return undefined;
+      if (ret < 0) throw new SyscallError('BPF_MAP_LOOKUP_ELEM', -ret, this.handle.description);
+      // A loop into a new small array is cheaper than slice() (species lookup, builtin call).
+      const v = s.value;
+      const out = new Uint8Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = v[i]!;
+      return out;
+    }
     const out = new Uint8Array(this.valueBytes);
     return this.lookupInto(key, out, flags) ? out : undefined;
   }
@@ -264,6 +289,16 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
    */
   set(key: K, value: V, flags: number = UpdateFlags.ANY): void {
     checkUpdateFlags(flags, this.handle.description);
+    const s = this.#slots === undefined ? (this.#slots = elemSlots(this.keySize, this.valueBytes)) : this.#slots;
+    if (s !== null) {
+      s.key.fill(0);
+      this.encodeKey(key, s.key);
+      s.value.fill(0);
+      this.encodeValue(value, s.value);
+      const ret = bpfMapElemStaged('MAP_UPDATE_ELEM', this.fd, flags);
+      if (ret < 0) throw new SyscallError('BPF_MAP_UPDATE_ELEM', -ret, `${this.handle.description}${flagText(flags)}`);
+      return;
+    }
     this.update(this.scratchKey(key), this.encodeValue(value, this.scratchValue()), flags);
   }
 
@@ -352,6 +387,17 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
    */
   lookupBatch(opts: BatchLookupOptions = {}): [K, V][] {
     return [...this.batchChunks('MAP_LOOKUP_BATCH', opts)].flat();
+  }
+
+  /**
+   * Every entry as raw bytes, without decoding or per-chunk allocation: each
+   * chunk's keys and values (back to back, `count` of each) go to `onChunk`
+   * in buffers reused for the whole walk, valid only during the call. Returns
+   * the number of entries. `deleting`: BPF_MAP_LOOKUP_AND_DELETE_BATCH.
+   * @example m.lookupBatchRaw((k, v, n) => { for (let i = 0; i < n; i++) use(k, i * 4, v, i * 8); });
+   */
+  lookupBatchRaw(onChunk: RawChunkCallback, opts: BatchLookupOptions & { deleting?: boolean } = {}): number {
+    return lookupBatchRaw(this, opts.deleting ? 'MAP_LOOKUP_AND_DELETE_BATCH' : 'MAP_LOOKUP_BATCH', onChunk, opts);
   }
 
   /** Every entry, read and removed in chunks (BPF_MAP_LOOKUP_AND_DELETE_BATCH). */

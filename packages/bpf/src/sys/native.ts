@@ -22,6 +22,13 @@ export interface NativeBinding {
    * dataA/dataB (-1: NULL). The map-element hot path: see sys/lean-call.ts.
    */
   bpf2(cmd: number, area: Uint8Array, attrSize: number, ptrA: number, dataA: number, ptrB: number, dataB: number): number;
+  /**
+   * bpf() on the attr at the start of `area` (attrSize bytes) exactly as it
+   * is: its pointer fields already hold absolute addresses (addressOf).
+   */
+  bpf3(cmd: number, area: Uint8Array, attrSize: number): number;
+  /** Address of a view's first byte; only for off-heap memory that never moves. */
+  addressOf(view: Bytes): bigint;
   /** `pointers` patches addresses into attr like bpf()'s (config1 = uprobe_path / kprobe_func). */
   perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, pointers?: readonly PointerPatch[]): number;
   ioctl(fd: number, request: number, arg?: number | bigint | Bytes | null): number;

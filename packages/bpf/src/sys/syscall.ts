@@ -2,8 +2,8 @@
 // attr, patches in pointers, retries on EINTR/EAGAIN where the kernel asks us to,
 // and turns -errno into a SyscallError naming the command.
 import { native } from './native.js';
-import { ATTR_MAX, SLOT, SLOT_A, SLOT_B, area, bpfLean, leanFits } from './lean-call.js';
-import { encode, putScalar, type Encoded, type Fields, type Struct, type Values } from './layout.js';
+import { ATTR_MAX, SLOT, bpfLean, leanFits } from './lean-call.js';
+import { encode, type Encoded, type Fields, type Struct, type Values } from './layout.js';
 import { MapElemAttr } from './attrs.js';
 import { BpfCmd, type BpfCmdName } from './consts.js';
 import { Errno } from './errno.js';
@@ -50,9 +50,12 @@ export function bpfTry<F extends Fields>(cmd: BpfCmdName, layout: Struct<F>, val
 
 export type MapElemCmd = 'MAP_LOOKUP_ELEM' | 'MAP_UPDATE_ELEM' | 'MAP_DELETE_ELEM' | 'MAP_GET_NEXT_KEY' | 'MAP_LOOKUP_AND_DELETE_ELEM';
 
-// The map element hot path writes its attr straight into lean-call's shared
-// area (key at SLOT_A, value at SLOT_B): no per-call encode, pointer list or
-// attr allocation, and one buffer handed to native.bpf2 (bench/README.md).
+// The map element hot path has an attr area of its own: key at E_KEY, value
+// at E_VALUE, and the attr's pointer fields holding their absolute addresses
+// (the area is off-heap and never moves), so a call writes only what changed
+// since the last one (fd, flags, NULL-ness of key/value), copies the key (and
+// an update's value) in, and passes the area to native.bpf3: no encode, no
+// pointer list, three N-API arguments (bench/README.md).
 const ELEM = MapElemAttr.fields;
 const O_FD = ELEM.map_fd.offset;
 const O_KEY = ELEM.key.offset;
@@ -60,6 +63,20 @@ const O_VALUE = ELEM.value.offset;
 const O_FLAGS = ELEM.flags.offset;
 const ELEM_SIZE = MapElemAttr.size;
 if (ELEM_SIZE > ATTR_MAX) throw new Error('MapElemAttr does not fit the lean-call area');
+const E_KEY = 64;
+const E_VALUE = E_KEY + SLOT;
+const elemArea = new Uint8Array(new ArrayBuffer(E_VALUE + SLOT));
+const elemBase = native.addressOf(elemArea);
+// Address halves of the key and value slots, written as two u32 each.
+const KEY_LO = Number((elemBase + BigInt(E_KEY)) & 0xffffffffn);
+const KEY_HI = Number((elemBase + BigInt(E_KEY)) >> 32n);
+const VAL_LO = Number((elemBase + BigInt(E_VALUE)) & 0xffffffffn);
+const VAL_HI = Number((elemBase + BigInt(E_VALUE)) >> 32n);
+// What the area's attr holds now (-1: not yet written).
+let curFd = -1;
+let curFlags = -1;
+let curKey = -1; // 1: points at the key slot, 0: NULL
+let curValue = -1;
 
 /**
  * A map element command (lookup, update, delete, get-next-key,
@@ -71,41 +88,80 @@ if (ELEM_SIZE > ATTR_MAX) throw new Error('MapElemAttr does not fit the lean-cal
 export function bpfMapElem(cmd: MapElemCmd, fd: number, key: Uint8Array | null, value: Uint8Array | null, flags = 0): number {
   const kn = key === null ? 0 : key.length;
   const vn = value === null ? 0 : value.length;
-  if (kn > SLOT || vn > SLOT) {
+  if (kn > SLOT || vn > SLOT || flags >>> 0 !== flags) {
     return bpfRaw(cmd, encode(MapElemAttr, { map_fd: fd, key, [cmd === 'MAP_GET_NEXT_KEY' ? 'next_key' : 'value']: value, flags })).ret;
   }
   // A switch on the literal is cheaper than BpfCmd[cmd] (a keyed lookup) per call.
+  // Lookups and get-next-key only write `value`: nothing to copy in.
   let n: number;
-  let writesValue = true;
+  let out = true;
   switch (cmd) {
     case 'MAP_LOOKUP_ELEM': n = BpfCmd.MAP_LOOKUP_ELEM; break;
     case 'MAP_GET_NEXT_KEY': n = BpfCmd.MAP_GET_NEXT_KEY; break;
     case 'MAP_LOOKUP_AND_DELETE_ELEM': n = BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM; break;
-    case 'MAP_UPDATE_ELEM': n = BpfCmd.MAP_UPDATE_ELEM; writesValue = false; break;
-    case 'MAP_DELETE_ELEM': n = BpfCmd.MAP_DELETE_ELEM; writesValue = false; break;
+    case 'MAP_UPDATE_ELEM': n = BpfCmd.MAP_UPDATE_ELEM; out = false; break;
+    case 'MAP_DELETE_ELEM': n = BpfCmd.MAP_DELETE_ELEM; out = false; break;
   }
-  put32(O_FD, fd >>> 0);
-  put32(O_FD + 4, 0); // padding: another command may have left bytes here
-  if (flags >>> 0 === flags) {
-    put32(O_FLAGS, flags);
-    put32(O_FLAGS + 4, 0);
-  } else {
-    putScalar(area, O_FLAGS, 'u64', flags);
-  }
-  for (let i = 0; i < kn; i++) area[SLOT_A + i] = key![i]!;
-  for (let i = 0; i < vn; i++) area[SLOT_B + i] = value![i]!;
-  let ret = 0;
-  for (let i = 0; i <= RETRIES; i++) {
-    ret = native.bpf2(n, area, ELEM_SIZE, O_KEY, key ? SLOT_A : -1, O_VALUE, value ? SLOT_B : -1);
-    if (ret !== -Errno.EINTR) break;
-  }
-  if (writesValue) for (let i = 0; i < vn; i++) value![i] = area[SLOT_B + i]!;
+  for (let i = 0; i < kn; i++) elemArea[E_KEY + i] = key![i]!;
+  if (!out) for (let i = 0; i < vn; i++) elemArea[E_VALUE + i] = value![i]!;
+  const ret = elemCall(n, fd, key !== null, value !== null, flags);
+  // Only a success wrote the value: on failure the caller's bytes stay as they were.
+  if (out && ret >= 0) for (let i = 0; i < vn; i++) value![i] = elemArea[E_VALUE + i]!;
   return ret;
 }
 
-function put32(o: number, x: number): void {
-  area[o] = x;
-  area[o + 1] = x >>> 8;
-  area[o + 2] = x >>> 16;
-  area[o + 3] = x >>> 24;
+/** bpf(cmd) on the element area as staged: key and value already in their slots. */
+function elemCall(n: number, fd: number, hasKey: boolean, hasValue: boolean, flags: number): number {
+  if (fd !== curFd) {
+    put32(elemArea, O_FD, fd >>> 0);
+    curFd = fd;
+  }
+  if (flags !== curFlags) {
+    put32(elemArea, O_FLAGS, flags);
+    curFlags = flags;
+  }
+  const k = hasKey ? 1 : 0;
+  if (k !== curKey) {
+    put32(elemArea, O_KEY, k ? KEY_LO : 0);
+    put32(elemArea, O_KEY + 4, k ? KEY_HI : 0);
+    curKey = k;
+  }
+  const v = hasValue ? 1 : 0;
+  if (v !== curValue) {
+    put32(elemArea, O_VALUE, v ? VAL_LO : 0);
+    put32(elemArea, O_VALUE + 4, v ? VAL_HI : 0);
+    curValue = v;
+  }
+  let ret = native.bpf3(n, elemArea, ELEM_SIZE);
+  for (let i = 0; ret === -Errno.EINTR && i < RETRIES; i++) ret = native.bpf3(n, elemArea, ELEM_SIZE);
+  return ret;
+}
+
+/** The element area's key and value slots, for callers that encode in place. */
+export interface ElemSlots {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/**
+ * Views of the map element area's key and value slots (null when either size
+ * exceeds 64 bytes). BpfMap's typed get/set encode the key straight into
+ * `key` and decode the result from `value`, then call bpfMapElemStaged:
+ * no scratch buffers, no copies. Valid until the next element call.
+ */
+export function elemSlots(keySize: number, valueSize: number): ElemSlots | null {
+  if (keySize > SLOT || valueSize > SLOT) return null;
+  return { key: elemArea.subarray(E_KEY, E_KEY + keySize), value: elemArea.subarray(E_VALUE, E_VALUE + valueSize) };
+}
+
+/** MAP_LOOKUP_ELEM / MAP_UPDATE_ELEM on what elemSlots() views hold; ret or -errno. flags must fit a u32. */
+export function bpfMapElemStaged(cmd: 'MAP_LOOKUP_ELEM' | 'MAP_UPDATE_ELEM', fd: number, flags: number): number {
+  return elemCall(cmd === 'MAP_LOOKUP_ELEM' ? BpfCmd.MAP_LOOKUP_ELEM : BpfCmd.MAP_UPDATE_ELEM, fd, true, true, flags);
+}
+
+function put32(a: Uint8Array, o: number, x: number): void {
+  a[o] = x;
+  a[o + 1] = x >>> 8;
+  a[o + 2] = x >>> 16;
+  a[o + 3] = x >>> 24;
 }

@@ -1,0 +1,215 @@
+// The allocation-free fast paths (bench/README.md), against the real kernel:
+// the ring buffer's onRecord mode (data area + offset + length), where records
+// written by BPF_PROG_TEST_RUN must arrive with their bytes, in order, across
+// the ring's wrap-around, with discarded records skipped; the raw batch walk
+// (BpfMap.lookupBatchRaw); and native.bpf3, the map element call.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assemble } from '@lockne/obj';
+import { ArgumentError, BpfCmd, BpfMap, Program, RingBufferReader, missingReason, native, probeMapType, u32, u64 } from '../src/index.js';
+import { MapElemAttr } from '../src/sys/attrs.js';
+import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+
+checkFdLeaks();
+
+const REC = 128;
+
+function needRingbuf(): string | null {
+  return needRoot() ?? missingReason(probeMapType('RINGBUF'));
+}
+
+/** SCHED_CLS: bpf_ringbuf_output of the packet's first 128 bytes, byte 0 replaced by a run counter. */
+function outputProgram(events: { fd: number }, cnt: BpfMap): Program {
+  const text = `
+    r6 = r1
+    *(u32 *)(r10 - 4) = 0
+    r1 = map[cnt] ll
+    r2 = r10
+    r2 += -4
+    call bpf_map_lookup_elem
+    if r0 == 0 goto out
+    r7 = r0
+    r1 = r6
+    r2 = 0
+    r3 = r10
+    r3 += -136
+    r4 = ${REC}
+    call bpf_skb_load_bytes
+    if r0 != 0 goto out
+    r1 = 1
+    r1 = atomic_fetch_add((u64 *)(r7 + 0), r1)
+    *(u64 *)(r10 - 136) = r1
+    r1 = map[events] ll
+    r2 = r10
+    r2 += -136
+    r3 = ${REC}
+    r4 = 0
+    call bpf_ringbuf_output
+  out:
+    r0 = 0
+    exit`;
+  return Program.load({ type: 'SCHED_CLS', name: 'lk_rbraw_out', instructions: assemble(text, { maps: { events: events.fd, cnt: cnt.fd } }) });
+}
+
+function packet(fill: number): Uint8Array {
+  return new Uint8Array(REC).map((_, i) => (fill + i) & 0xff);
+}
+
+function seqAt(d: Uint8Array, o: number): number {
+  return Number(new DataView(d.buffer, d.byteOffset + o, 8).getBigUint64(0, true));
+}
+
+test('onRecord: bytes in place, in order, one data view, contiguous across the wrap', (t) => {
+  if (skipUnless(t, needRingbuf())) return;
+  const SIZE = 4096;
+  const events = BpfMap.create({ type: 'RINGBUF', maxEntries: SIZE, name: 'lk_rbraw_wrap' });
+  const cnt = BpfMap.create({ type: 'ARRAY', keySize: 4, valueSize: 8, maxEntries: 1, name: 'lk_rbraw_cnt' });
+  const prog = outputProgram(events, cnt);
+  const views = new Set<Uint8Array>();
+  const seen: { seq: number; len: number; body: Uint8Array; offset: number }[] = [];
+  const reader = new RingBufferReader(events, {
+    watch: false,
+    onRecord: (d, o, n) => {
+      views.add(d);
+      seen.push({ seq: seqAt(d, o), len: n, body: d.slice(o + 8, o + n), offset: o });
+    },
+  });
+  try {
+    // 60 records of 136 bytes through a 4 KiB ring: positions wrap twice.
+    for (let round = 0; round < 3; round++) {
+      prog.testRun({ data: packet(round * 7), repeat: 20 });
+      assert.equal(reader.consume(), 20);
+      assert.equal(reader.available(), 0);
+    }
+    assert.equal(views.size, 1, 'one view of the data area for every record');
+    const [view] = views;
+    assert.equal(view!.length, 2 * SIZE, 'the view spans both mappings of the data area');
+    assert.deepEqual(seen.map((s) => s.seq), Array.from({ length: 60 }, (_, i) => i));
+    seen.forEach((s, i) => {
+      assert.equal(s.len, REC);
+      assert.ok(s.offset >= 8 && s.offset < SIZE + 8, `offset ${s.offset} inside the first mapping`);
+      assert.deepEqual(s.body, packet(Math.floor(i / 20) * 7).subarray(8), `record ${i} bytes`);
+    });
+    assert.ok(seen.some((s) => s.offset + s.len > SIZE), 'at least one record crossed the end of the ring and read contiguously');
+    assert.equal(reader.consume(), 0, 'nothing twice');
+  } finally {
+    reader.close();
+    prog.close();
+    cnt.close();
+    events.close();
+  }
+});
+
+test('onRecord: discarded reservations are skipped; callback mode delivers via the fd watcher', async (t) => {
+  if (skipUnless(t, needRingbuf())) return;
+  const events = BpfMap.create({ type: 'RINGBUF', maxEntries: 4096, name: 'lk_rbraw_disc' });
+  const text = `
+    r1 = map[events] ll
+    r2 = 16
+    r3 = 0
+    call bpf_ringbuf_reserve
+    if r0 == 0 goto second
+    r1 = 0xdddd
+    *(u64 *)(r0 + 0) = r1
+    *(u64 *)(r0 + 8) = r1
+    r1 = r0
+    r2 = 0
+    call bpf_ringbuf_discard
+  second:
+    r1 = map[events] ll
+    r2 = 16
+    r3 = 0
+    call bpf_ringbuf_reserve
+    if r0 == 0 goto out
+    r1 = 0x5555
+    *(u64 *)(r0 + 0) = r1
+    *(u64 *)(r0 + 8) = r1
+    r1 = r0
+    r2 = 0
+    call bpf_ringbuf_submit
+  out:
+    r0 = 0
+    exit`;
+  const prog = Program.load({ type: 'SCHED_CLS', name: 'lk_rbraw_resv', instructions: assemble(text, { maps: { events: events.fd } }) });
+  const got: number[] = [];
+  const reader = new RingBufferReader(events, { onRecord: (d, o, n) => got.push(seqAt(d, o), n) });
+  try {
+    assert.equal(reader.watching, true, 'onRecord starts callback mode like onSample');
+    prog.testRun({ data: new Uint8Array(64), repeat: 10 });
+    const deadline = Date.now() + 5000;
+    while (got.length < 20 && Date.now() < deadline) await sleep(5);
+    assert.deepEqual(got, Array.from({ length: 10 }, () => [0x5555, 16]).flat());
+    assert.equal(reader.available(), 0, 'consumer moved past the discarded records too');
+  } finally {
+    reader.close();
+    prog.close();
+    events.close();
+  }
+});
+
+test('onRecord excludes onSample and copy', (t) => {
+  if (skipUnless(t, needRingbuf())) return;
+  const events = BpfMap.create({ type: 'RINGBUF', maxEntries: 4096, name: 'lk_rbraw_args' });
+  try {
+    const onRecord = (): void => {};
+    assert.throws(() => new RingBufferReader(events, { onRecord, onSample: () => {} }), (e: unknown) => e instanceof ArgumentError && /onRecord excludes onSample and copy/.test(e.message));
+    assert.throws(() => new RingBufferReader(events, { onRecord, copy: true }), ArgumentError);
+  } finally {
+    events.close();
+  }
+});
+
+test('lookupBatchRaw walks every entry once, reusing its buffers across chunks', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  const N = 3000;
+  const m = BpfMap.create({ type: 'HASH', key: u32, value: u64, maxEntries: N, name: 'lk_batchraw' });
+  try {
+    m.updateBatch(Array.from({ length: N }, (_, i) => [i, BigInt(i) * 3n] as const));
+    const seen = new Map<number, bigint>();
+    const bufs = new Set<ArrayBufferLike>();
+    let chunks = 0;
+    const total = m.lookupBatchRaw((keys, values, count) => {
+      chunks++;
+      bufs.add(keys.buffer);
+      const kv = new DataView(keys.buffer, keys.byteOffset);
+      const vv = new DataView(values.buffer, values.byteOffset);
+      for (let i = 0; i < count; i++) seen.set(kv.getUint32(i * 4, true), vv.getBigUint64(i * 8, true));
+    }, { chunkSize: 256 });
+    assert.equal(total, N);
+    assert.equal(seen.size, N, 'every key exactly once');
+    for (let i = 0; i < N; i++) assert.equal(seen.get(i), BigInt(i) * 3n);
+    assert.ok(chunks >= Math.ceil(N / 256), `${chunks} chunks`);
+    assert.equal(bufs.size, 1, 'one key buffer for the whole walk');
+    // The deleting form empties the map.
+    assert.equal(m.lookupBatchRaw(() => {}, { deleting: true }), N);
+    assert.equal(m.lookupBatch().length, 0);
+  } finally {
+    m.close();
+  }
+});
+
+test('native.bpf3 runs the attr as laid out, pointers included; bad sizes are refused before the syscall', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  const m = BpfMap.create({ type: 'ARRAY', key: u32, value: u64, maxEntries: 4, name: 'lk_bpf3' });
+  try {
+    m.set(2, 0x1122334455667788n);
+    const area = new Uint8Array(new ArrayBuffer(96));
+    const base = native.addressOf(area);
+    assert.equal(native.addressOf(area.subarray(32)), base + 32n, 'addressOf honours the view offset');
+    const v = new DataView(area.buffer);
+    const f = MapElemAttr.fields;
+    v.setUint32(f.map_fd.offset, m.fd, true);
+    v.setBigUint64(f.key.offset, base + 32n, true);
+    v.setBigUint64(f.value.offset, base + 64n, true);
+    v.setUint32(32, 2, true);
+    assert.equal(native.bpf3(BpfCmd.MAP_LOOKUP_ELEM, area, MapElemAttr.size), 0);
+    assert.equal(v.getBigUint64(64, true), 0x1122334455667788n, 'the kernel wrote the value where the attr pointed');
+    v.setUint32(32, 9, true);
+    assert.ok(native.bpf3(BpfCmd.MAP_LOOKUP_ELEM, area, MapElemAttr.size) < 0, 'an out-of-range key returns -errno');
+    assert.throws(() => native.bpf3(BpfCmd.MAP_LOOKUP_ELEM, area, 200), (e: unknown) => e instanceof RangeError && /attrSize outside area/.test(e.message));
+    assert.throws(() => native.bpf3(BpfCmd.MAP_LOOKUP_ELEM, new Uint32Array(8) as unknown as Uint8Array, 32), TypeError);
+  } finally {
+    m.close();
+  }
+});
