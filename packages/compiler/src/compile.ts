@@ -11,6 +11,8 @@ import { printIr } from './ir/print.js';
 import { emitProgram, type LineRecord, type MapReloc } from './back/emit.js';
 import { selectInstructions } from './back/isel.js';
 import { allocateRegisters, deadCodeElimination } from './back/regalloc.js';
+import { formatAsm } from './asm.js';
+import { buildObject } from './object/build.js';
 
 export interface CompileOptions {
   /** Source text; read from `file` when absent. */
@@ -39,6 +41,8 @@ export interface CompiledModule {
   readonly programs: CompiledProgram[];
   readonly maps: MapRef[];
   readonly diagnostics: Diagnostic[];
+  /** From `export const LICENSE = license('...')`, when declared. */
+  readonly license?: string;
 }
 
 const MAX_STACK = 512;
@@ -79,5 +83,37 @@ export function compileToInstructions(file: string, opts: CompileOptions = {}): 
       mapRelocs: out.mapRelocs, stackSize: out.stackSize, ...(opts.ir ? { irText: printIr(p.ir) } : {}),
     });
   }
-  return { programs, maps: mod.maps, diagnostics: diags.items };
+  return { programs, maps: mod.maps, diagnostics: diags.items, ...(mod.license === undefined ? {} : { license: mod.license }) };
+}
+
+export interface CompileToObjectOptions {
+  /** Source text; read from `file` when absent. */
+  source?: string;
+  /** 'object' (default): ELF bytes; 'asm': disassembly with `; file:line source` comments. */
+  emit?: 'object' | 'asm';
+  /** Object license; default the module's `license(...)`, else "GPL". */
+  license?: string;
+}
+
+export interface CompileResult {
+  /** The ELF object (emit 'object'), absent when there were errors. */
+  object?: Uint8Array;
+  /** Disassembly of every program (emit 'asm'), absent when there were errors. */
+  asm?: string;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Compile a *.bpf.ts file to a libbpf-compatible ELF object (or its disassembly).
+ * Diagnostics are returned, not thrown; on any error there is no output.
+ * @example
+ * const { object, diagnostics } = compile('count.bpf.ts');
+ * if (object) fs.writeFileSync('count.bpf.o', object);
+ */
+export function compile(file: string, opts: CompileToObjectOptions = {}): CompileResult {
+  const m = compileToInstructions(file, opts.source === undefined ? {} : { source: opts.source });
+  if (m.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: m.diagnostics };
+  if (opts.emit === 'asm') return { asm: `${m.programs.map((p) => formatAsm(p)).join('\n\n')}\n`, diagnostics: m.diagnostics };
+  const object = buildObject(m, { sourceFile: path.basename(file), ...(opts.license === undefined ? {} : { license: opts.license }) });
+  return { object, diagnostics: m.diagnostics };
 }

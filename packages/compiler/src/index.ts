@@ -4,4 +4,6 @@ export { formatAsm, type AsmInput } from './asm.js';
 export { formatDiagnostic, type Diagnostic, type SourcePos } from './diagnostics.js';
 export type { LineRecord, MapReloc } from './back/emit.js';
 export type { MapRef } from './ir/ir.js';
-export type { IntTy, Ty, PtrKind } from './ir/types.js';
+export type { IntTy, Ty, PtrKind, Layout, StructTy, ArrayTy, FieldTy } from './ir/types.js';
+export { compile, type CompileToObjectOptions, type CompileResult } from './compile.js';
+export { buildObject, ObjectBuildError, type BuildObjectOptions } from './object/index.js';

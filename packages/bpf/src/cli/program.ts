@@ -12,6 +12,7 @@ import { registerTestRun } from './commands/test-run.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerBtfDump } from './commands/btf.js';
 import { registerLoad } from './commands/load.js';
+import { registerCompile } from './commands/compile.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -30,6 +31,7 @@ export function buildCli(): Command {
   registerProbe(cli);
   registerInspect(cli);
   registerLoad(cli);
+  registerCompile(cli);
   registerBtfDump(cli.commands.find((c) => c.name() === 'btf')!);
   return cli;
 }

@@ -6,10 +6,11 @@
 import type { AluOp, JmpCondName, SizeName } from '@lockne/obj';
 import type { SourcePos } from '../diagnostics.js';
 import { successors, type Block, type BinOp, type CondOp, type Inst, type IrFunction, type MapRef, type Operand, type Terminator, type VReg } from '../ir/ir.js';
-import type { IntTy, Ty } from '../ir/types.js';
+import { layoutAlign, layoutSize, type IntTy, type Layout, type Ty } from '../ir/types.js';
+import { threadJumps } from '../ir/thread.js';
 import { Frame, imm, pr, R10, vr, type MBlock, type MFunction, type MInst, type MReg, type MSrc } from './mir.js';
 
-const HELPER = { lookup: 1, update: 2, delete: 3 } as const;
+const HELPER = { lookup: 1, update: 2, delete: 3, ringbufOutput: 130 } as const;
 
 /** Reverse post-order of the blocks reachable from entry (unreachable blocks are never emitted). */
 export function layout(fn: IrFunction): Block[] {
@@ -34,6 +35,8 @@ class Selector {
   private out: MInst[] = [];
   private next: number;
   readonly frame = new Frame();
+  /** Stack-slot vregs → their frame offset: addressed as r10+k, never held in a register. */
+  private readonly slots = new Map<number, number>();
 
   constructor(private readonly fn: IrFunction) {
     this.next = fn.vregs.length;
@@ -63,6 +66,11 @@ class Selector {
 
   /** A register holding `o` (constants are materialised). */
   private regOf(o: Operand, pos: SourcePos): MReg {
+    if (o.kind === 'reg' && this.slots.has(o.reg.id)) {
+      const t = this.temp();
+      this.move(t, o, pos);
+      return t;
+    }
     if (o.kind === 'reg') return vr(o.reg.id);
     const t = this.temp();
     this.movConst(t, o.value, pos);
@@ -77,14 +85,18 @@ class Selector {
 
   /** `o` as an ALU source: an immediate when it fits the operation's width. */
   private srcOf(o: Operand, w64: boolean, pos: SourcePos): MSrc {
-    if (o.kind === 'reg') return vr(o.reg.id);
+    if (o.kind === 'reg') return this.regOf(o, pos);
     if (!w64) return imm(low32(o.value));
     const s = BigInt.asIntN(64, o.value);
     return fitsS32(s) ? imm(Number(s)) : this.regOf(o, pos);
   }
 
   private move(dst: MReg, o: Operand, pos: SourcePos): void {
-    if (o.kind === 'const') this.movConst(dst, o.value, pos);
+    const slot = o.kind === 'reg' ? this.slots.get(o.reg.id) : undefined;
+    if (slot !== undefined) {
+      this.emit({ k: 'mov', w64: true, dst, src: R10, pos });
+      this.emit({ k: 'alu', w64: true, op: 'ADD', dst, src: imm(slot), pos });
+    } else if (o.kind === 'const') this.movConst(dst, o.value, pos);
     else this.emit({ k: 'mov', w64: true, dst, src: vr(o.reg.id), pos });
   }
 
@@ -95,9 +107,52 @@ class Selector {
     else if (ty.bits < 32 && mayOverflow) this.emit({ k: 'alu', w64: false, op: 'AND', dst, src: imm((1 << ty.bits) - 1), pos });
   }
 
+  /** A memory operand: slot vregs address r10 directly. */
+  private mem(base: VReg, off: number): { base: MReg; off: number } {
+    const slot = this.slots.get(base.id);
+    return slot === undefined ? { base: vr(base.id), off } : { base: R10, off: slot + off };
+  }
+
   private inst(i: Inst): void {
     const pos = i.pos;
     switch (i.op) {
+      case 'slot': {
+        this.slots.set(i.dst.id, this.frame.alloc(i.size, Math.max(i.align, 1)));
+        return;
+      }
+      case 'ctxptr': {
+        this.emit({ k: 'ldx', size: 'W', dst: vr(i.dst.id), base: vr(this.fn.ctx.id), off: i.off, pos });
+        return;
+      }
+      case 'ptradd': {
+        const d = vr(i.dst.id);
+        this.move(d, { kind: 'reg', reg: i.base }, pos);
+        if (i.off.kind === 'const' && i.off.value === 0n) return;
+        this.emit({ k: 'alu', w64: true, op: 'ADD', dst: d, src: this.srcOf(i.off, true, pos), pos });
+        return;
+      }
+      case 'bswap': {
+        const d = vr(i.dst.id);
+        this.move(d, i.src, pos);
+        this.emit({ k: 'end', dst: d, bits: i.bits, pos });
+        return;
+      }
+      case 'ringbufOutput': {
+        const off = this.spillToStack(i.data, i.layout, pos);
+        this.emit({ k: 'ldmap', dst: pr(1), map: i.map.name, pos });
+        this.emit({ k: 'mov', w64: true, dst: pr(2), src: R10, pos });
+        this.emit({ k: 'alu', w64: true, op: 'ADD', dst: pr(2), src: imm(off), pos });
+        this.emit({ k: 'mov', w64: true, dst: pr(3), src: imm(layoutSize(i.layout)), pos });
+        this.move(pr(4), i.flags, pos);
+        this.emit({ k: 'call', helper: HELPER.ringbufOutput, nargs: 4, pos });
+        if (i.dst) this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: pr(0), pos });
+        return;
+      }
+      case 'atomicAdd': {
+        const m = this.mem(i.base, i.off);
+        this.emit({ k: 'atomic', size: i.ty.bits === 64 ? 'DW' : 'W', base: m.base, off: m.off, src: this.regOf(i.value, pos), pos });
+        return;
+      }
       case 'copy': return this.move(vr(i.dst.id), i.src, pos);
       case 'bin': return this.bin(i.dst, i.bin, i.a, i.b, i.ty, pos);
       case 'neg': {
@@ -109,12 +164,16 @@ class Selector {
       case 'convert': return this.convert(vr(i.dst.id), i.src, i.from, i.to, pos);
       case 'load': {
         const d = vr(i.dst.id);
-        this.emit({ k: 'ldx', size: SIZE_OF_BITS[i.ty.bits]!, dst: d, base: vr(i.base.id), off: i.off, pos });
+        const m = this.mem(i.base, i.off);
+        this.emit({ k: 'ldx', size: SIZE_OF_BITS[i.ty.bits]!, dst: d, base: m.base, off: m.off, pos });
         // Plain loads zero-extend; sign-extend with movsx (ctx rewriting does not take LDX_MEMSX everywhere).
         if (i.ty.signed && i.ty.bits < 64) this.emit({ k: 'movsx', dst: d, src: d, bits: i.ty.bits as 8 | 16 | 32, pos });
         return;
       }
-      case 'store': return this.store(R10, vr(i.base.id), i.off, i.value, i.ty, pos);
+      case 'store': {
+        const m = this.mem(i.base, i.off);
+        return this.store(R10, m.base, m.off, i.value, i.ty, pos);
+      }
       case 'lookup': {
         const key = this.spillToStack(i.key, i.map.key, pos);
         this.mapCall(i.map, [key], HELPER.lookup, pos);
@@ -163,9 +222,15 @@ class Selector {
     }
   }
 
-  /** Write a key/value into a fresh stack slot of exactly its size; returns the slot offset. */
-  private spillToStack(v: Operand, ty: IntTy, pos: SourcePos): number {
-    const off = this.frame.alloc(ty.bits / 8, ty.bits / 8);
+  /** Write a key/value into a fresh stack slot of exactly its size; returns the slot offset. Structs already live in a slot. */
+  private spillToStack(v: Operand, layout: Layout, pos: SourcePos): number {
+    if (layout.kind !== 'int') {
+      const slot = v.kind === 'reg' ? this.slots.get(v.reg.id) : undefined;
+      if (slot === undefined) throw new Error(`internal: ${layout.name} operand is not a stack slot`);
+      return slot;
+    }
+    const ty = layout;
+    const off = this.frame.alloc(layoutSize(ty), layoutAlign(ty));
     this.store(R10, R10, off, v, ty, pos);
     return off;
   }
@@ -277,5 +342,6 @@ export function evalCond(c: CondOp, a: bigint, b: bigint, _signed: boolean): boo
 
 /** Select instructions for one function. */
 export function selectInstructions(fn: IrFunction): MFunction {
+  threadJumps(fn);
   return new Selector(fn).run();
 }

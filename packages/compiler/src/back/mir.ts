@@ -19,6 +19,8 @@ export type MInst =
   | { k: 'ldx'; size: SizeName; dst: MReg; base: MReg; off: number; pos: SourcePos }
   | { k: 'stx'; size: SizeName; base: MReg; off: number; src: MReg; pos: SourcePos }
   | { k: 'st'; size: SizeName; base: MReg; off: number; imm: number; pos: SourcePos }
+  | { k: 'end'; dst: MReg; bits: 16 | 32; pos: SourcePos }
+  | { k: 'atomic'; size: 'W' | 'DW'; base: MReg; off: number; src: MReg; pos: SourcePos }
   | { k: 'call'; helper: number; nargs: number; pos: SourcePos }
   | { k: 'exit'; pos: SourcePos }
   | { k: 'jcc'; op: JmpCondName; w32: boolean; a: MReg; b: MSrc; target: number; pos: SourcePos }
@@ -57,7 +59,8 @@ export function uses(i: MInst): MReg[] {
   switch (i.k) {
     case 'mov': return isReg(i.src) ? [i.src] : [];
     case 'alu': return isReg(i.src) ? [i.dst, i.src] : [i.dst];
-    case 'neg': return [i.dst];
+    case 'neg': case 'end': return [i.dst];
+    case 'atomic': return [i.base, i.src];
     case 'movsx': return [i.src];
     case 'ld64': case 'ldmap': case 'ja': return [];
     case 'ldx': return [i.base];
@@ -72,7 +75,7 @@ export function uses(i: MInst): MReg[] {
 /** Registers an instruction writes (a call clobbers R0-R5). */
 export function defs(i: MInst): MReg[] {
   switch (i.k) {
-    case 'mov': case 'alu': case 'neg': case 'movsx': case 'ld64': case 'ldmap': case 'ldx': return [i.dst];
+    case 'mov': case 'alu': case 'neg': case 'end': case 'movsx': case 'ld64': case 'ldmap': case 'ldx': return [i.dst];
     case 'call': return CALL_CLOBBERS.map(pr);
     default: return [];
   }
@@ -80,7 +83,7 @@ export function defs(i: MInst): MReg[] {
 
 /** True for instructions with no effect but their destination register. */
 export function isPure(i: MInst): boolean {
-  return i.k === 'mov' || i.k === 'alu' || i.k === 'neg' || i.k === 'movsx' || i.k === 'ld64' || i.k === 'ldmap' || i.k === 'ldx';
+  return i.k === 'mov' || i.k === 'alu' || i.k === 'neg' || i.k === 'end' || i.k === 'movsx' || i.k === 'ld64' || i.k === 'ldmap' || i.k === 'ldx';
 }
 
 /** Apply `f` to every register operand (for rewriting after allocation or spilling). */
@@ -88,7 +91,8 @@ export function mapRegs(i: MInst, f: (r: MReg, role: 'use' | 'def' | 'both') => 
   switch (i.k) {
     case 'mov': return { ...i, src: isReg(i.src) ? f(i.src, 'use') : i.src, dst: f(i.dst, 'def') };
     case 'alu': return { ...i, src: isReg(i.src) ? f(i.src, 'use') : i.src, dst: f(i.dst, 'both') };
-    case 'neg': return { ...i, dst: f(i.dst, 'both') };
+    case 'neg': case 'end': return { ...i, dst: f(i.dst, 'both') };
+    case 'atomic': return { ...i, base: f(i.base, 'use'), src: f(i.src, 'use') };
     case 'movsx': return { ...i, src: f(i.src, 'use'), dst: f(i.dst, 'def') };
     case 'ld64': case 'ldmap': return { ...i, dst: f(i.dst, 'def') };
     case 'ldx': return { ...i, base: f(i.base, 'use'), dst: f(i.dst, 'def') };

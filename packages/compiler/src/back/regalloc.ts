@@ -5,7 +5,7 @@
 // loads/stores around each use/def, and allocation runs again.
 // Later: interval splitting, rematerialisation of constants/r10+k, shared spill slots.
 import type { Reg } from '@lockne/obj';
-import { intervals, type FixedRanges, type Interval } from './liveness.js';
+import { intervals, liveSets, type FixedRanges, type Interval } from './liveness.js';
 import { defs, isPure, mapRegs, pr, R10, uses, vr, type MFunction, type MInst, type MReg } from './mir.js';
 
 const ORDER: Reg[] = [1, 2, 3, 4, 5, 0, 6, 7, 8, 9];
@@ -89,13 +89,22 @@ function rewriteSpills(fn: MFunction, spilled: number[], unspillable: Set<number
 
 /** Drop pure instructions whose result nobody reads (iterates: chains die too). */
 export function deadCodeElimination(fn: MFunction): void {
+  // Backwards over each block from its live-out set: a pure instruction whose
+  // result is not live afterwards goes (e.g. a null written on a path that never reads it).
   for (let changed = true; changed; ) {
     changed = false;
-    const used = new Set<number>();
-    for (const b of fn.blocks) for (const i of b.insts) for (const u of uses(i)) if (u.kind === 'v') used.add(u.v);
+    const { liveOut } = liveSets(fn);
     for (const b of fn.blocks) {
-      const kept = b.insts.filter((i) => !(isPure(i) && defs(i).every((d) => d.kind === 'v' && !used.has(d.v))));
-      if (kept.length !== b.insts.length) { b.insts = kept; changed = true; }
+      const live = new Set(liveOut.get(b.id));
+      const kept: typeof b.insts = [];
+      for (let n = b.insts.length - 1; n >= 0; n--) {
+        const i = b.insts[n]!;
+        if (isPure(i) && defs(i).every((d) => d.kind === 'v' && !live.has(d.v))) { changed = true; continue; }
+        for (const d of defs(i)) if (d.kind === 'v') live.delete(d.v);
+        for (const u of uses(i)) if (u.kind === 'v') live.add(u.v);
+        kept.push(i);
+      }
+      b.insts = kept.reverse();
     }
   }
 }

@@ -3,7 +3,7 @@
 import { INT, type IntTy } from '../ir/types.js';
 
 export interface CtxField { readonly off: number; readonly ty: IntTy }
-export type CtxKind = 'xdp_md' | '__sk_buff';
+export type CtxKind = 'xdp_md' | '__sk_buff' | 'bpf_sock';
 
 const f = (off: number, ty: IntTy): CtxField => ({ off, ty });
 
@@ -21,7 +21,14 @@ const SK_BUFF: Record<string, CtxField> = {
   wireLen: f(160, INT.u32), gsoSegs: f(164, INT.u32), gsoSize: f(176, INT.u32), hwtstamp: f(184, INT.u64),
 };
 
-const TABLES: Record<CtxKind, Record<string, CtxField>> = { xdp_md: XDP_MD, __sk_buff: SK_BUFF };
+// struct bpf_sock (cgroup sock programs); dstPort is a 16-bit field in network order.
+const BPF_SOCK: Record<string, CtxField> = {
+  boundDevIf: f(0, INT.u32), family: f(4, INT.u32), type: f(8, INT.u32), protocol: f(12, INT.u32), mark: f(16, INT.u32),
+  priority: f(20, INT.u32), srcIp4: f(24, INT.u32), srcPort: f(44, INT.u32), dstPort: f(48, INT.u16), dstIp4: f(52, INT.u32),
+  state: f(72, INT.u32), rxQueueMapping: f(76, INT.i32),
+};
+
+const TABLES: Record<CtxKind, Record<string, CtxField>> = { xdp_md: XDP_MD, __sk_buff: SK_BUFF, bpf_sock: BPF_SOCK };
 
 export function ctxField(kind: CtxKind, name: string): CtxField | undefined {
   return Object.prototype.hasOwnProperty.call(TABLES[kind], name) ? TABLES[kind][name] : undefined;

@@ -5,10 +5,13 @@ import ts from 'typescript';
 import { helperId } from '@lockne/obj';
 import { HELPER_BINDINGS } from '@lockne/kernel';
 import { konst, reg, type BinOp, type Operand, type VReg } from '../ir/ir.js';
-import { BOOL, INT, isIntName, ptr, wrap, type IntTy, type Ty } from '../ir/types.js';
+import { BOOL, INT, isIntName, nullable, ptr, sameTy, wrap, type IntTy, type Ty } from '../ir/types.js';
 import { ctxField } from './context-fields.js';
+import { aggregate, header, memOf } from './memory.js';
+import { inlineCall, userFunction } from './inline.js';
+import { layoutOfExpr } from './layout.js';
 import { kernelSymbol, widthOf } from './kernel.js';
-import type { Lowerer, Val } from './lower.js';
+import type { Lowerer, Mem, Val } from './lower.js';
 import { lowerCondValue } from './conditions.js';
 
 const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
@@ -28,6 +31,14 @@ export const COMPARISON = new Set<ts.SyntaxKind>([
   ts.SyntaxKind.ExclamationEqualsToken, ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken,
   ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.GreaterThanEqualsToken,
 ]);
+
+const BSWAP: Partial<Record<string, 16 | 32>> = { ntohs: 16, htons: 16, ntohl: 32, htonl: 32 };
+
+function swapBytes(v: bigint, bits: 16 | 32): bigint {
+  let out = 0n;
+  for (let i = 0n; i < BigInt(bits / 8); i++) out = (out << 8n) | ((v >> (8n * i)) & 0xffn);
+  return out;
+}
 
 function fold(op: BinOp, a: bigint, b: bigint): bigint {
   switch (op) {
@@ -51,7 +62,7 @@ function intTy(L: Lowerer, ty: Ty, node: ts.Node): IntTy {
 }
 
 /** `a op b` at the operands' width, with the compile-time checks of our language. */
-export function binary(L: Lowerer, op: BinOp, av: Val, bv: Val, node: ts.Node): Val {
+export function binary(L: Lowerer, op: BinOp, av: Val, bv: Val, node: ts.Node, into?: VReg): Val {
   if (av.kind === 'lit' && bv.kind === 'lit') return { kind: 'lit', value: fold(op, av.value, bv.value), big: av.big || bv.big };
   // A shift amount has its own width; only the left side decides the result type.
   if (op === 'shl' || op === 'shr') {
@@ -71,7 +82,7 @@ export function binary(L: Lowerer, op: BinOp, av: Val, bv: Val, node: ts.Node): 
       L.b.emit({ op: 'bin', dst: r, bin: 'shr', a: ua, b, ty: u, pos: L.pos(node) });
       return { kind: 'val', op: convert(L, reg(r), u, ty, node), ty };
     }
-    const dst = L.b.vreg(ty);
+    const dst = into && sameTy(into.ty, ty) ? into : L.b.vreg(ty);
     L.b.emit({ op: 'bin', dst, bin: op, a: a.op, b, ty, pos: L.pos(node) });
     return { kind: 'val', op: reg(dst), ty };
   }
@@ -82,7 +93,8 @@ export function binary(L: Lowerer, op: BinOp, av: Val, bv: Val, node: ts.Node): 
     if (op === 'div') return { kind: 'val', op: konst(0n, ty), ty };
     return { kind: 'val', op: u.a, ty };
   }
-  const dst = L.b.vreg(ty);
+  // `x op= y` on a local computes straight into x (two-address form, no copy back).
+  const dst = into && sameTy(into.ty, ty) ? into : L.b.vreg(ty);
   L.b.emit({ op: 'bin', dst, bin: op, a: u.a, b: u.b, ty, pos: L.pos(node) });
   return { kind: 'val', op: reg(dst), ty };
 }
@@ -113,6 +125,11 @@ export function lowerExpr(L: Lowerer, node0: ts.Expression, want?: Ty): Val {
   if (node.kind === ts.SyntaxKind.NullKeyword) return { kind: 'val', op: konst(0n, ptr('map_value_or_null')), ty: ptr('map_value_or_null') };
   if (ts.isIdentifier(node)) return identifier(L, node);
   if (ts.isPropertyAccessExpression(node)) return property(L, node);
+  if (ts.isElementAccessExpression(node)) {
+    const m = memOf(L, node);
+    if (m) return readMem(L, m, node);
+    return constantOf(L, node) ?? L.fail('LK1001', `'${node.getText()}' is not supported`, node);
+  }
   if (ts.isCallExpression(node)) return call(L, node, want);
   if (ts.isPrefixUnaryExpression(node)) return prefix(L, node, want);
   if (ts.isPostfixUnaryExpression(node)) return increment(L, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? 'add' : 'sub', true, node);
@@ -147,16 +164,13 @@ function constantOf(L: Lowerer, node: ts.Expression): Val | undefined {
   return undefined;
 }
 
-/** The pointer behind `x.value`, checked non-null on this path (LK3001). */
-function derefBase(L: Lowerer, node: ts.PropertyAccessExpression): { base: VReg; ty: IntTy } | undefined {
-  if (node.name.text !== 'value') return undefined;
-  const v = lowerExpr(L, node.expression);
-  if (v.kind !== 'val' || v.ty.kind !== 'ptr' || v.op.kind !== 'reg') return undefined;
-  if (v.ty.ptr === 'map_value_or_null' && !L.narrowed.has(v.op.reg.id)) {
-    L.fail('LK3001', `'${node.expression.getText()}' may be null: check it (if (${node.expression.getText()} !== null) ...) before using .value`, node);
-  }
-  if (!v.ty.pointee) return L.fail('LK3010', 'only integer map values are supported in this version', node);
-  return { base: v.op.reg, ty: v.ty.pointee };
+/** Read memory: an integer is loaded, a struct/array stays a place for its fields. */
+function readMem(L: Lowerer, m: Mem, node: ts.Node): Val {
+  if (m.layout.kind !== 'int') return { kind: 'mem', mem: m };
+  const dst = L.b.vreg(m.layout);
+  L.b.emit({ op: 'load', dst, base: m.base, off: m.off, ty: m.layout, pos: L.pos(node) });
+  if (m.layout.signed && m.layout.bits < 64) { /* isel sign-extends signed loads */ }
+  return { kind: 'val', op: reg(dst), ty: m.layout };
 }
 
 function property(L: Lowerer, node: ts.PropertyAccessExpression): Val {
@@ -170,12 +184,8 @@ function property(L: Lowerer, node: ts.PropertyAccessExpression): Val {
   }
   const c = constantOf(L, node);
   if (c) return c;
-  const d = derefBase(L, node);
-  if (d) {
-    const dst = L.b.vreg(d.ty);
-    L.b.emit({ op: 'load', dst, base: d.base, off: 0, ty: d.ty, pos: L.pos(node) });
-    return { kind: 'val', op: reg(dst), ty: d.ty };
-  }
+  const m = memOf(L, node);
+  if (m) return readMem(L, m, node);
   return L.fail('LK1001', `property '${node.getText()}' is not supported`, node);
 }
 
@@ -204,6 +214,38 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
     const from = ty.kind === 'bool' ? INT.u8 : ty;
     return { kind: 'val', op: convert(L, op, from, to, node), ty: to };
   }
+  // Functions declared in this file: inlined.
+  const user = userFunction(L, callee);
+  if (user) return inlineCall(L, user, node);
+  // Context methods: ctx.header(T, off).
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(unwrap(callee.expression)) && isCtx(L, unwrap(callee.expression) as ts.Identifier)) {
+    if (callee.name.text === 'header') return header(L, node);
+    return L.fail('LK6001', `ctx.${callee.name.text}() is not supported in this version`, node);
+  }
+  // Byte order: ntohs/htons (16-bit swap), ntohl/htonl (32-bit); constants fold.
+  if (ksym && BSWAP[name] && node.arguments.length === 1) {
+    const bits = BSWAP[name]!;
+    const ty = bits === 16 ? INT.u16 : INT.u32;
+    const v = lowerExpr(L, node.arguments[0]!, ty);
+    const { op } = L.operand(v, ty, node.arguments[0]!);
+    if (op.kind === 'const') return { kind: 'val', op: konst(swapBytes(op.value, bits), ty), ty };
+    const dst = L.b.vreg(ty);
+    L.b.emit({ op: 'bswap', dst, src: op, bits, pos: L.pos(node) });
+    return { kind: 'val', op: reg(dst), ty };
+  }
+  // atomicAdd(ref, delta): lock-prefixed add on a map value (u32/u64).
+  if (ksym && name === 'atomicAdd' && node.arguments.length === 2) {
+    const target = lowerExpr(L, node.arguments[0]!);
+    if (target.kind !== 'val' || target.ty.kind !== 'ptr' || target.op.kind !== 'reg' || target.ty.pointee?.kind !== 'int') {
+      return L.fail('LK3010', 'atomicAdd takes a Ref<u32> or Ref<u64> (a map value pointer)', node.arguments[0]!);
+    }
+    if (nullable(target.ty.ptr) && !L.narrowed.has(target.op.reg.id)) L.fail('LK3001', `'${node.arguments[0]!.getText()}' may be null: check it first`, node.arguments[0]!);
+    const ty = target.ty.pointee;
+    if (ty.bits !== 32 && ty.bits !== 64) return L.fail('LK3010', 'atomics work on u32/u64 values', node.arguments[0]!);
+    const { op } = L.operand(lowerExpr(L, node.arguments[1]!, ty), ty, node.arguments[1]!);
+    L.b.emit({ op: 'atomicAdd', base: target.op.reg, off: 0, value: op, ty, pos: L.pos(node) });
+    return { kind: 'val', op: konst(0n, INT.i32), ty: INT.i32 };
+  }
   // Helpers: bpf.ktimeGetNs(), bpf.getSocketCookie(ctx), ...
   if (ksym && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) {
     const id = helperId(HELPER_BINDINGS[name as keyof typeof HELPER_BINDINGS]);
@@ -231,7 +273,9 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
 
 function mapCall(L: Lowerer, map: import('../ir/ir.js').MapRef, method: string, node: ts.CallExpression): Val {
   const args = node.arguments;
-  const key = (): Operand => L.operand(lowerExpr(L, args[0]!, map.key), map.key, args[0]!).op;
+  const valueOf = (e: ts.Expression, l: import('../ir/types.js').Layout): Operand =>
+    l.kind === 'int' ? L.operand(lowerExpr(L, e, l), l, e).op : aggregate(L, e, l);
+  const key = (): Operand => valueOf(args[0]!, map.key);
   const pos = L.pos(node);
   if (method === 'lookup' && args.length === 1) {
     const ty = ptr('map_value_or_null', map.value);
@@ -241,12 +285,22 @@ function mapCall(L: Lowerer, map: import('../ir/ir.js').MapRef, method: string, 
   }
   if (method === 'update' && (args.length === 2 || args.length === 3)) {
     const k = key();
-    const value = L.operand(lowerExpr(L, args[1]!, map.value), map.value, args[1]!).op;
+    const value = valueOf(args[1]!, map.value);
     const flags = args[2] ? L.operand(lowerExpr(L, args[2], INT.u64), INT.u64, args[2]).op : konst(0n, INT.u64);
     const dst = L.b.vreg(INT.i64);
     L.b.emit({ op: 'update', dst, map, key: k, value, flags, pos });
     return { kind: 'val', op: reg(dst), ty: INT.i64 };
   }
+  if (method === 'output' && map.kind === 'ringbuf' && (args.length === 2 || args.length === 3)) {
+    const layout = layoutOfExpr(L.checker, args[0]!);
+    if (!layout) return L.fail('LK3010', `'${args[0]!.getText()}' is not a layout (struct(), array() or an integer width)`, args[0]!);
+    const data = valueOf(args[1]!, layout);
+    const flags = args[2] ? L.operand(lowerExpr(L, args[2], INT.u64), INT.u64, args[2]).op : konst(0n, INT.u64);
+    const dst = L.b.vreg(INT.i64);
+    L.b.emit({ op: 'ringbufOutput', dst, map, data, layout, flags, pos });
+    return { kind: 'val', op: reg(dst), ty: INT.i64 };
+  }
+  if (map.kind === 'ringbuf') return L.fail('LK6001', `RingBuf.${method}() is not supported in this version (output only)`, node);
   if (method === 'delete' && args.length === 1 && map.kind === 'hash') {
     const dst = L.b.vreg(INT.i64);
     L.b.emit({ op: 'delete', dst, map, key: key(), pos });
@@ -281,8 +335,8 @@ function prefix(L: Lowerer, node: ts.PrefixUnaryExpression, want?: Ty): Val {
   return L.fail('LK1001', 'unsupported unary operator', node);
 }
 
-/** Where an assignment writes: a `let` local or the value behind a narrowed map pointer. */
-type Place = { kind: 'local'; vreg: VReg } | { kind: 'mem'; base: VReg; ty: IntTy };
+/** Where an assignment writes: a `let` local, memory (map value, header field, struct field), or a ctx field. */
+type Place = { kind: 'local'; vreg: VReg } | { kind: 'mem'; base: VReg; off: number; ty: IntTy };
 
 function place(L: Lowerer, target: ts.Expression): Place {
   const t = unwrap(target);
@@ -294,10 +348,17 @@ function place(L: Lowerer, target: ts.Expression): Place {
       return { kind: 'local', vreg: local.vreg };
     }
   }
-  if (ts.isPropertyAccessExpression(t)) {
-    if (ts.isIdentifier(t.expression) && isCtx(L, t.expression)) L.fail('LK3006', `context field '${t.name.text}' cannot be written in this version`, t);
-    const d = derefBase(L, t);
-    if (d) return { kind: 'mem', base: d.base, ty: d.ty };
+  const ctxBase = ts.isPropertyAccessExpression(t) ? unwrap(t.expression) : undefined;
+  if (ts.isPropertyAccessExpression(t) && ctxBase && ts.isIdentifier(ctxBase) && isCtx(L, ctxBase)) {
+    const field = ctxField(L.ctxKind, t.name.text);
+    if (!field) return L.fail('LK3009', `context field '${t.name.text}' is not available (${L.ctxKind})`, t);
+    if (!L.writable.has(t.name.text)) return L.fail('LK3006', `context field '${t.name.text}' is read-only for this program kind`, t);
+    return { kind: 'mem', base: L.b.ctx, off: field.off, ty: field.ty };
+  }
+  if (ts.isPropertyAccessExpression(t) || ts.isElementAccessExpression(t)) {
+    const m = memOf(L, t);
+    if (m && m.layout.kind === 'int') return { kind: 'mem', base: m.base, off: m.off, ty: m.layout };
+    if (m) return L.fail('LK3010', `assign the fields of '${t.getText()}' one by one`, t);
   }
   return L.fail('LK1001', `cannot assign to '${t.getText()}'`, t);
 }
@@ -305,18 +366,18 @@ function place(L: Lowerer, target: ts.Expression): Place {
 function readPlace(L: Lowerer, p: Place, node: ts.Node): Val {
   if (p.kind === 'local') return { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
   const dst = L.b.vreg(p.ty);
-  L.b.emit({ op: 'load', dst, base: p.base, off: 0, ty: p.ty, pos: L.pos(node) });
+  L.b.emit({ op: 'load', dst, base: p.base, off: p.off, ty: p.ty, pos: L.pos(node) });
   return { kind: 'val', op: reg(dst), ty: p.ty };
 }
 
 function writePlace(L: Lowerer, p: Place, v: Val, node: ts.Node): Val {
   if (p.kind === 'local') {
     const { op } = L.operand(v, p.vreg.ty, node);
-    L.b.emit({ op: 'copy', dst: p.vreg, src: op, pos: L.pos(node) });
+    if (!(op.kind === 'reg' && op.reg === p.vreg)) L.b.emit({ op: 'copy', dst: p.vreg, src: op, pos: L.pos(node) });
     return { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
   }
   const { op } = L.operand(v, p.ty, node);
-  L.b.emit({ op: 'store', base: p.base, off: 0, value: op, ty: p.ty, pos: L.pos(node) });
+  L.b.emit({ op: 'store', base: p.base, off: p.off, value: op, ty: p.ty, pos: L.pos(node) });
   return { kind: 'val', op, ty: p.ty };
 }
 
@@ -329,7 +390,7 @@ function increment(L: Lowerer, target: ts.Expression, op: 'add' | 'sub', postfix
     L.b.emit({ op: 'copy', dst: t, src: old.op, pos: L.pos(node) });
     saved = { kind: 'val', op: reg(t), ty: old.ty };
   }
-  const nv = writePlace(L, p, binary(L, op, old, { kind: 'lit', value: 1n, big: false }, node), node);
+  const nv = writePlace(L, p, binary(L, op, old, { kind: 'lit', value: 1n, big: false }, node, p.kind === 'local' ? p.vreg : undefined), node);
   return postfix ? saved : nv;
 }
 
@@ -342,7 +403,7 @@ function binaryExpr(L: Lowerer, node: ts.BinaryExpression, want?: Ty): Val {
   const compound = COMPOUND[k];
   if (compound) {
     const p = place(L, node.left);
-    return writePlace(L, p, binary(L, compound, readPlace(L, p, node), lowerExpr(L, node.right), node), node);
+    return writePlace(L, p, binary(L, compound, readPlace(L, p, node), lowerExpr(L, node.right), node, p.kind === 'local' ? p.vreg : undefined), node);
   }
   const arith = ARITH[k];
   if (arith) return binary(L, arith, lowerExpr(L, node.left, want), lowerExpr(L, node.right, want), node);

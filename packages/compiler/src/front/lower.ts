@@ -5,7 +5,7 @@ import type { DiagnosticCode } from '@lockne/kernel';
 import { CompileAbort, type DiagnosticBag, type SourcePos } from '../diagnostics.js';
 import { IrBuilder } from '../ir/builder.js';
 import { konst, type Block, type MapRef, type Operand, type VReg } from '../ir/ir.js';
-import { fits, INT, sameTy, tyName, type IntTy, type Ty } from '../ir/types.js';
+import { fits, INT, sameTy, tyName, type IntTy, type Layout, type Ty } from '../ir/types.js';
 import type { CtxKind } from './context-fields.js';
 
 /** What an expression evaluates to before it is given a register. */
@@ -13,7 +13,12 @@ export type Val =
   | { readonly kind: 'val'; readonly op: Operand; readonly ty: Ty }
   /** An untyped integer constant: adopts the width its context needs. */
   | { readonly kind: 'lit'; readonly value: bigint; readonly big: boolean }
-  | { readonly kind: 'map'; readonly map: MapRef };
+  | { readonly kind: 'map'; readonly map: MapRef }
+  /** Memory holding a struct or array (a header view, map value or stack struct): read its fields. */
+  | { readonly kind: 'mem'; readonly mem: Mem };
+
+/** A place in memory: base pointer + constant offset, holding `layout`. */
+export interface Mem { readonly base: VReg; readonly off: number; readonly layout: Layout }
 
 export type Local =
   | { readonly kind: 'var'; readonly vreg: VReg; readonly mutable: boolean }
@@ -21,6 +26,9 @@ export type Local =
   | { readonly kind: 'const'; readonly value: bigint; readonly big: boolean };
 
 export interface Loop { readonly brk: Block; readonly cont: Block }
+
+/** A user function call being inlined: where its `return` goes and what it returns. */
+export interface InlineFrame { readonly fn: ts.Node; readonly result: VReg | null; readonly exit: Block; readonly loops: number }
 
 export interface ModuleInfo {
   readonly checker: ts.TypeChecker;
@@ -38,6 +46,10 @@ export class Lowerer {
   narrowed = new Set<number>();
   readonly loops: Loop[] = [];
   readonly checker: ts.TypeChecker;
+  /** Functions being inlined (innermost last): `return` inside one jumps to its exit. */
+  readonly inline: InlineFrame[] = [];
+  /** Context fields this program kind may write (the kernel's *_is_valid_access). */
+  writable: ReadonlySet<string> = new Set();
 
   constructor(readonly mod: ModuleInfo, name: string, node: ts.Node, readonly ctxKind: CtxKind, readonly returnTy: IntTy) {
     this.checker = mod.checker;
@@ -64,7 +76,10 @@ export class Lowerer {
   }
 
   symbolOf(node: ts.Node): ts.Symbol | undefined {
-    const s = this.checker.getSymbolAtLocation(node);
+    // `{ seq }` names the local `seq`, not the property.
+    const s = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node
+      ? this.checker.getShorthandAssignmentValueSymbol(node.parent)
+      : this.checker.getSymbolAtLocation(node);
     return s && s.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(s) : s;
   }
 
@@ -82,6 +97,7 @@ export class Lowerer {
   /** Give `v` a type: `want` when given (literals adopt it, typed values must match it). */
   operand(v: Val, want: Ty | undefined, node: ts.Node): { op: Operand; ty: Ty } {
     if (v.kind === 'map') this.fail('LK6002', 'a map can only be used as the receiver of its methods', node);
+    if (v.kind === 'mem') this.fail('LK3010', `a ${v.mem.layout.name} is not a single value here: use its fields`, node);
     if (v.kind === 'lit') {
       const ty = want ?? (v.big ? INT.i64 : INT.i32);
       return { op: this.literal(v.value, ty, node), ty };

@@ -2,22 +2,27 @@
 // declares a map, `export const p = xdp((ctx) => ...)` a program; imports are
 // allowed, everything else is reported.
 import ts from 'typescript';
-import { CompileAbort } from '../diagnostics.js';
+import { CompileAbort, type SourcePos } from '../diagnostics.js';
 import type { IrFunction, MapRef } from '../ir/ir.js';
-import { INT, type IntTy } from '../ir/types.js';
+import { INT, type Layout } from '../ir/types.js';
 import type { CtxKind } from './context-fields.js';
-import { kernelSymbol, widthOf } from './kernel.js';
+import { kernelSymbol } from './kernel.js';
+import { layoutOfExpr, layoutOfTypeNode } from './layout.js';
 import { Lowerer, type ModuleInfo } from './lower.js';
 import { lowerExpr } from './expressions.js';
 import { lowerStatements } from './statements.js';
 
 /** Program kinds this version compiles, with their ELF section, prog type and context. */
-const KINDS: Record<string, { progType: string; ctx: CtxKind; section: (args: readonly ts.Expression[]) => string }> = {
+// `writable`: ctx fields the kernel's *_is_valid_access lets this kind write (docs/language.md).
+const TC_WRITABLE = ['mark', 'priority', 'tcIndex', 'tcClassid', 'queueMapping', 'tstamp'];
+const KINDS: Record<string, { progType: string; ctx: CtxKind; section: (args: readonly ts.Expression[]) => string; writable?: string[] }> = {
   xdp: { progType: 'XDP', ctx: 'xdp_md', section: () => 'xdp' },
-  tc: { progType: 'SCHED_CLS', ctx: '__sk_buff', section: () => 'tc' },
-  tcx: { progType: 'SCHED_CLS', ctx: '__sk_buff', section: (a) => `tcx/${strArg(a[0])}` },
+  tc: { progType: 'SCHED_CLS', ctx: '__sk_buff', section: () => 'tc', writable: TC_WRITABLE },
+  tcx: { progType: 'SCHED_CLS', ctx: '__sk_buff', section: (a) => `tcx/${strArg(a[0])}`, writable: TC_WRITABLE },
   socketFilter: { progType: 'SOCKET_FILTER', ctx: '__sk_buff', section: () => 'socket' },
-  cgroupSkb: { progType: 'CGROUP_SKB', ctx: '__sk_buff', section: (a) => `cgroup_skb/${strArg(a[0])}` },
+  cgroupSkb: { progType: 'CGROUP_SKB', ctx: '__sk_buff', section: (a) => `cgroup_skb/${strArg(a[0])}`, writable: ['mark', 'priority', 'tstamp'] },
+  // bound_dev_if/mark/priority are writable only at sock_create/sock_release.
+  cgroupSock: { progType: 'CGROUP_SOCK', ctx: 'bpf_sock', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['boundDevIf', 'mark', 'priority'] },
 };
 
 function strArg(e: ts.Expression | undefined): string {
@@ -32,7 +37,7 @@ export interface ProgramIr {
   readonly ir: IrFunction;
 }
 
-export interface ModuleIr { readonly programs: ProgramIr[]; readonly maps: MapRef[] }
+export interface ModuleIr { readonly programs: ProgramIr[]; readonly maps: MapRef[]; /** From `license('...')`. */ readonly license?: string }
 
 function maxEntriesOf(info: ModuleInfo, e: ts.NewExpression, report: (m: string, n: ts.Node) => void): number {
   const opts = e.arguments?.[0];
@@ -56,22 +61,46 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
     const { line, character } = info.sf.getLineAndCharacterOfPosition(n.getStart(info.sf));
     return { file: info.file, line: line + 1, column: character + 1, text: '' };
   };
+  if (cls === 'RingBuf') return declareRingBuf(info, name, e, pos(at));
   if (cls !== 'HashMap' && cls !== 'ArrayMap' && cls !== 'LruHashMap') {
     info.diags.report('LK4002', `'${cls ?? e.expression.getText()}' maps are not supported by this version (HashMap, LruHashMap, ArrayMap)`, pos(at));
     return undefined;
   }
-  const t = info.checker.getTypeAtLocation(e) as ts.TypeReference;
-  const args = info.checker.getTypeArguments(t);
-  const kv = cls === 'ArrayMap' ? [INT.u32, widthOf(info.checker, args[0]!)] : [widthOf(info.checker, args[0]!), widthOf(info.checker, args[1]!)];
-  const [key, value] = kv;
-  if (key?.kind !== 'int' || value?.kind !== 'int') {
-    info.diags.report('LK3010', `map '${name}': keys and values must be integer widths (u8..u64) in this version`, pos(at));
+  // Layouts from the type arguments (`HashMap<Flow, Stats>`), else from the `key:`/`value:` descriptors.
+  const targs = e.typeArguments ?? [];
+  const opt = (field: string): Layout | undefined => {
+    const o = e.arguments?.[0];
+    if (!o || !ts.isObjectLiteralExpression(o)) return undefined;
+    const p = o.properties.find((x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && ts.isIdentifier(x.name) && x.name.text === field);
+    return p ? layoutOfExpr(info.checker, p.initializer) : undefined;
+  };
+  const fromArg = (n: number, field: string): Layout | undefined => (targs[n] ? layoutOfTypeNode(info.checker, targs[n]) : undefined) ?? opt(field);
+  const key = cls === 'ArrayMap' ? INT.u32 : fromArg(0, 'key');
+  const value = cls === 'ArrayMap' ? fromArg(0, 'value') : fromArg(1, 'value');
+  if (!key || !value) {
+    info.diags.report('LK3010', `map '${name}': keys and values must be integer widths or struct()/array() layouts (type Flow = Infer<typeof Flow>)`, pos(at));
     return undefined;
   }
   let bad = false;
   const maxEntries = maxEntriesOf(info, e, (m, n) => { bad = true; info.diags.report('LK4005', m, pos(n)); });
   if (bad) return undefined;
-  return { name, kind: cls === 'ArrayMap' ? 'array' : 'hash', key: key as IntTy, value: value as IntTy, maxEntries };
+  return { name, kind: cls === 'ArrayMap' ? 'array' : 'hash', key, value, maxEntries, className: cls };
+}
+
+/** `new RingBuf({ size })`: size a constant power of two (the kernel also wants a page multiple). */
+function declareRingBuf(info: ModuleInfo, name: string, e: ts.NewExpression, at: SourcePos): MapRef | undefined {
+  const o = e.arguments?.[0];
+  const p = o && ts.isObjectLiteralExpression(o)
+    ? o.properties.find((x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && ts.isIdentifier(x.name) && x.name.text === 'size')
+    : undefined;
+  const t = p && info.checker.getTypeAtLocation(p.initializer);
+  const size = t?.isNumberLiteral() ? t.value : undefined;
+  if (size === undefined || size <= 0 || (size & (size - 1)) !== 0) {
+    info.diags.report('LK4005', `ring buffer '${name}' needs a constant power-of-two size`, at);
+    return undefined;
+  }
+  // Ring buffers have no key/value; u8 placeholders keep MapRef's shape (the ELF writer omits them).
+  return { name, kind: 'ringbuf', key: INT.u8, value: INT.u8, maxEntries: size, className: 'RingBuf' };
 }
 
 function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.CallExpression): ProgramIr | undefined {
@@ -83,6 +112,9 @@ function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.Cal
     return undefined;
   }
   const L = new Lowerer(info, name, fn, k.ctx, INT.i32);
+  // post_bind hooks see a bound socket: its fields are read-only there.
+  const postBind = kind === 'cgroupSock' && strArg(call.arguments[0]).startsWith('post_bind');
+  L.writable = new Set(postBind ? [] : k.writable ?? []);
   try {
     const param = fn.parameters[0];
     if (param) {
@@ -108,12 +140,13 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
   const programs: ProgramIr[] = [];
   const maps: MapRef[] = [];
   const pending: Array<{ name: string; kind: string; call: ts.CallExpression }> = [];
+  let license: string | undefined;
   const posOf = (n: ts.Node) => {
     const { line, character } = info.sf.getLineAndCharacterOfPosition(n.getStart(info.sf));
     return { file: info.file, line: line + 1, column: character + 1, text: '' };
   };
   for (const st of info.sf.statements) {
-    if (ts.isImportDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isEmptyStatement(st)) continue;
+    if (ts.isImportDeclaration(st) || ts.isTypeAliasDeclaration(st) || (ts.isFunctionDeclaration(st) && st.body) || ts.isInterfaceDeclaration(st) || ts.isEmptyStatement(st)) continue;
     if (ts.isVariableStatement(st)) {
       const exported = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false;
       const isConst = !!(st.declarationList.flags & ts.NodeFlags.Const);
@@ -130,6 +163,16 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
         }
         if (ts.isCallExpression(init)) {
           const kind = kernelSymbol(info.checker, init.expression)?.name;
+          if (kind === 'license' && init.arguments.length === 1 && ts.isStringLiteralLike(init.arguments[0]!)) {
+            // `export const LICENSE = license('GPL')`: the object's license section.
+            license = init.arguments[0].text;
+            continue;
+          }
+          if ((kind === 'struct' || kind === 'array') && isConst) {
+            // A layout declaration: evaluated where it is used (map types, header(), literals).
+            if (!layoutOfExpr(info.checker, init)) info.diags.report('LK4005', `layout '${name}' must be built from constant struct()/array()/integer descriptors`, posOf(init));
+            continue;
+          }
           if (kind && KINDS[kind]) {
             if (!exported || !isConst) { info.diags.report('LK4001', `program '${name}' must be an exported const`, posOf(d)); continue; }
             pending.push({ name, kind, call: init });
@@ -148,5 +191,5 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
     const prog = lowerProgram(info, p.name, p.kind, p.call);
     if (prog) programs.push(prog);
   }
-  return { programs, maps };
+  return license === undefined ? { programs, maps } : { programs, maps, license };
 }

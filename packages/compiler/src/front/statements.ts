@@ -5,6 +5,8 @@ import { sameTy } from '../ir/types.js';
 import { facts, lowerCond, withFacts } from './conditions.js';
 import { lowerExpr } from './expressions.js';
 import { widthOf } from './kernel.js';
+import { layoutOfTypeNode } from './layout.js';
+import { aggregate } from './memory.js';
 import type { Lowerer } from './lower.js';
 
 export function lowerStatements(L: Lowerer, stmts: readonly ts.Statement[]): void {
@@ -20,7 +22,7 @@ export function lowerStatement(L: Lowerer, s: ts.Statement): void {
   if (ts.isReturnStatement(s)) return returnStatement(L, s);
   if (ts.isForStatement(s)) return forStatement(L, s);
   if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
-    const loop = L.loops[L.loops.length - 1];
+    const loop = L.loops.length > (L.inline[L.inline.length - 1]?.loops ?? 0) ? L.loops[L.loops.length - 1] : undefined;
     if (!loop || s.label) return L.fail('LK1001', 'break/continue only without labels, inside a for loop', s);
     return L.b.terminate({ op: 'br', target: ts.isBreakStatement(s) ? loop.brk : loop.cont, pos: L.pos(s) });
   }
@@ -36,6 +38,14 @@ function declare(L: Lowerer, list: ts.VariableDeclarationList): void {
     if (!d.initializer) return L.fail('LK3008', `'${d.name.text}' needs an initial value`, d);
     const sym = L.symbolOf(d.name);
     if (!sym) return L.fail('LK1001', `no symbol for '${d.name.text}'`, d.name);
+    const layout = d.type ? layoutOfTypeNode(L.checker, d.type) : undefined;
+    if (layout && layout.kind !== 'int') {
+      // A struct local lives in its own stack slot (built from a literal, or copied).
+      const op = aggregate(L, d.initializer, layout);
+      if (op.kind !== 'reg') return L.fail('LK3010', `'${d.name.text}' is not a ${layout.name}`, d);
+      L.locals.set(sym, { kind: 'var', vreg: op.reg, mutable: false });
+      continue;
+    }
     const want = d.type ? widthOf(L.checker, L.checker.getTypeFromTypeNode(d.type)) : undefined;
     const v = lowerExpr(L, d.initializer, want);
     if (v.kind === 'lit' && !want) {
@@ -45,12 +55,22 @@ function declare(L: Lowerer, list: ts.VariableDeclarationList): void {
     }
     const { op, ty } = L.operand(v, want, d.initializer);
     if (want && !sameTy(ty, want)) L.mismatch(ty, want, d.initializer);
+    // A fresh temporary (an expression's result) becomes the local itself: no copy to coalesce later.
+    if (op.kind === 'reg' && sameTy(op.reg.ty, ty) && op.reg !== L.b.ctx && !isLocal(L, op.reg.id)) {
+      L.locals.set(sym, { kind: 'var', vreg: op.reg, mutable });
+      continue;
+    }
     const vreg = L.b.vreg(ty, d.name.text);
     L.b.emit({ op: 'copy', dst: vreg, src: op, pos: L.pos(d) });
     // A copy of a narrowed pointer is narrowed too (the verifier shares the id).
     if (op.kind === 'reg' && L.narrowed.has(op.reg.id)) L.narrowed.add(vreg.id);
     L.locals.set(sym, { kind: 'var', vreg, mutable });
   }
+}
+
+function isLocal(L: Lowerer, id: number): boolean {
+  for (const l of L.locals.values()) if (l.kind === 'var' && l.vreg.id === id) return true;
+  return false;
 }
 
 function ifStatement(L: Lowerer, s: ts.IfStatement): void {
@@ -79,6 +99,17 @@ function ifStatement(L: Lowerer, s: ts.IfStatement): void {
 }
 
 function returnStatement(L: Lowerer, s: ts.ReturnStatement): void {
+  const frame = L.inline[L.inline.length - 1];
+  if (frame) {
+    // `return` inside an inlined function: the result into its register, then to the call's continuation.
+    if (s.expression && frame.result) {
+      const ty = frame.result.ty;
+      const { op } = L.operand(lowerExpr(L, s.expression, ty), ty, s.expression);
+      L.b.emit({ op: 'copy', dst: frame.result, src: op, pos: L.pos(s) });
+    } else if (s.expression) L.fail('LK1001', 'a function without a return type cannot return a value', s);
+    else if (frame.result) L.fail('LK4003', 'this function must return a value', s);
+    return L.b.terminate({ op: 'br', target: frame.exit, pos: L.pos(s) });
+  }
   if (!s.expression) return L.fail('LK4003', 'a program must return its verdict', s);
   const v = lowerExpr(L, s.expression, L.returnTy);
   const value = v.kind === 'val' && v.ty.kind === 'int' ? v.op : L.operand(v, L.returnTy, s.expression).op;

@@ -2,7 +2,7 @@
 // more than once (locals are VRegs), so no phis are needed; the register
 // allocator works from liveness. Every instruction carries its TS position.
 import type { SourcePos } from '../diagnostics.js';
-import type { IntTy, Ty } from './types.js';
+import type { IntTy, Layout, Ty } from './types.js';
 
 export interface VReg { readonly id: number; readonly ty: Ty; readonly name?: string }
 
@@ -15,10 +15,12 @@ export type CondOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 /** A map the program references, by its exported name. */
 export interface MapRef {
   readonly name: string;
-  readonly kind: 'hash' | 'array';
-  readonly key: IntTy;
-  readonly value: IntTy;
+  readonly kind: 'hash' | 'array' | 'ringbuf';
+  readonly key: Layout;
+  readonly value: Layout;
   readonly maxEntries: number;
+  /** The @lockne/kernel class it was declared with ('HashMap', 'LruHashMap', 'ArrayMap'): the ELF map type. */
+  readonly className?: string;
 }
 
 export type Inst =
@@ -32,7 +34,19 @@ export type Inst =
   | { op: 'lookup'; dst: VReg; map: MapRef; key: Operand; pos: SourcePos }
   | { op: 'update'; dst: VReg | null; map: MapRef; key: Operand; value: Operand; flags: Operand; pos: SourcePos }
   | { op: 'delete'; dst: VReg | null; map: MapRef; key: Operand; pos: SourcePos }
-  /** A helper call with up to five scalar/ctx arguments. */
+  /** `dst = (ptr)*(u32 *)(ctx + off)`: ctx->data / ctx->data_end (the kernel rewrites the load). */
+  | { op: 'ctxptr'; dst: VReg; off: number; pos: SourcePos }
+  /** `dst = base + off` on a pointer (packet pointers take bounded scalars). */
+  | { op: 'ptradd'; dst: VReg; base: VReg; off: Operand; pos: SourcePos }
+  /** A fixed stack slot of `size` bytes; `dst` names its address (r10 - k, rematerialised). */
+  | { op: 'slot'; dst: VReg; size: number; align: number; pos: SourcePos }
+  /** Byte swap of the low `bits` bits (network ↔ host order), zero-extending. */
+  | { op: 'bswap'; dst: VReg; src: Operand; bits: 16 | 32; pos: SourcePos }
+  /** bpf_ringbuf_output(map, &data, sizeof(layout), flags): `data` is an integer or a stack-slot struct. */
+  | { op: 'ringbufOutput'; dst: VReg | null; map: MapRef; data: Operand; layout: Layout; flags: Operand; pos: SourcePos }
+  /** `lock *(ty *)(base + off) += value` (BPF_ATOMIC ADD, W or DW). */
+  | { op: 'atomicAdd'; base: VReg; off: number; value: Operand; ty: IntTy; pos: SourcePos }
+  /** A helper call with up to five scalar/ctx/pointer arguments. */
   | { op: 'call'; dst: VReg | null; helper: number; args: Operand[]; pos: SourcePos };
 
 export type Terminator =

@@ -18,6 +18,12 @@ function inst(i: Inst): string {
     case 'lookup': return `${d(i.dst)}lookup ${i.map.name}, ${opnd(i.key)}`;
     case 'update': return `${d(i.dst)}update ${i.map.name}, ${opnd(i.key)}, ${opnd(i.value)}, ${opnd(i.flags)}`;
     case 'delete': return `${d(i.dst)}delete ${i.map.name}, ${opnd(i.key)}`;
+    case 'ctxptr': return `${d(i.dst)}ctxptr [ctx+${i.off}]`;
+    case 'ptradd': return `${d(i.dst)}ptradd %${i.base.id}, ${opnd(i.off)}`;
+    case 'slot': return `${d(i.dst)}slot ${i.size}/${i.align}`;
+    case 'bswap': return `${d(i.dst)}bswap${i.bits} ${opnd(i.src)}`;
+    case 'atomicAdd': return `atomic.add.${i.ty.name} [%${i.base.id}+${i.off}], ${opnd(i.value)}`;
+    case 'ringbufOutput': return `${d(i.dst)}ringbuf_output ${i.map.name}, ${opnd(i.data)}:${i.layout.name}, ${opnd(i.flags)}`;
     case 'call': return `${d(i.dst)}call #${i.helper}(${i.args.map(opnd).join(', ')})`;
   }
 }

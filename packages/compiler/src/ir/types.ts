@@ -8,8 +8,17 @@ export type Width = 8 | 16 | 32 | 64;
 export interface IntTy { readonly kind: 'int'; readonly bits: Width; readonly signed: boolean; readonly name: IntName }
 export interface BoolTy { readonly kind: 'bool' }
 /** The verifier's pointer kinds (COMPILER-NOTES.md): what arithmetic and derefs are legal. */
-export type PtrKind = 'ctx' | 'stack' | 'map_value' | 'map_value_or_null' | 'packet' | 'packet_end';
-export interface PtrTy { readonly kind: 'ptr'; readonly ptr: PtrKind; /** what a deref reads (map values) */ readonly pointee?: IntTy }
+/** `ref`: a checked pointer to a struct in any memory (a struct parameter bound by reference). */
+export type PtrKind = 'ctx' | 'stack' | 'map_value' | 'map_value_or_null' | 'packet' | 'packet_or_null' | 'packet_end' | 'ref';
+export interface PtrTy { readonly kind: 'ptr'; readonly ptr: PtrKind; /** what a deref reads (map values, header views, stack structs) */ readonly pointee?: Layout }
+/** One member of a C struct: byte offset from the struct start. */
+export interface FieldTy { readonly name: string; readonly off: number; readonly ty: Layout }
+/** A C struct laid out with natural alignment (the same rules as @lockne/kernel struct()). */
+export interface StructTy { readonly kind: 'struct'; readonly name: string; readonly size: number; readonly align: number; readonly fields: readonly FieldTy[] }
+/** A fixed array `elem[length]`. */
+export interface ArrayTy { readonly kind: 'array'; readonly name: string; readonly elem: Layout; readonly length: number; readonly size: number; readonly align: number }
+/** What memory behind a pointer holds. */
+export type Layout = IntTy | StructTy | ArrayTy;
 export type Ty = IntTy | BoolTy | PtrTy;
 
 export type IntName = 'u8' | 'u16' | 'u32' | 'u64' | 'i8' | 'i16' | 'i32' | 'i64';
@@ -28,14 +37,14 @@ export function isIntName(s: string): s is IntName {
   return Object.prototype.hasOwnProperty.call(INT, s);
 }
 
-export function ptr(kind: PtrKind, pointee?: IntTy): PtrTy {
+export function ptr(kind: PtrKind, pointee?: Layout): PtrTy {
   return pointee ? { kind: 'ptr', ptr: kind, pointee } : { kind: 'ptr', ptr: kind };
 }
 
 export function sameTy(a: Ty, b: Ty): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'int' && b.kind === 'int') return a.bits === b.bits && a.signed === b.signed;
-  if (a.kind === 'ptr' && b.kind === 'ptr') return a.ptr === b.ptr;
+  if (a.kind === 'ptr' && b.kind === 'ptr') return a.ptr === b.ptr && (a.pointee === b.pointee || !a.pointee || !b.pointee || layoutSize(a.pointee) === layoutSize(b.pointee) && a.pointee.name === b.pointee.name);
   return true;
 }
 
@@ -59,4 +68,23 @@ export function fits(v: bigint, t: IntTy): boolean {
 /** Wrap `v` into `t`'s range (two's complement), as the conversion functions do. */
 export function wrap(v: bigint, t: IntTy): bigint {
   return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
+}
+
+/** Size in bytes of a layout. */
+export function layoutSize(l: Layout): number {
+  return l.kind === 'int' ? l.bits / 8 : l.size;
+}
+
+export function layoutAlign(l: Layout): number {
+  return l.kind === 'int' ? l.bits / 8 : l.align;
+}
+
+/** True for the pointer kinds a null check must narrow before use. */
+export function nullable(k: PtrKind): boolean {
+  return k === 'map_value_or_null' || k === 'packet_or_null';
+}
+
+/** The non-null kind a narrowed pointer has. */
+export function nonNull(k: PtrKind): PtrKind {
+  return k === 'map_value_or_null' ? 'map_value' : k === 'packet_or_null' ? 'packet' : k;
 }

@@ -1,8 +1,8 @@
 // Compile a *.bpf.ts source in memory, create its maps, load one program
 // (patching map fds into its LD_IMM64 slots) and hand it to the test.
 import assert from 'node:assert/strict';
-import { BpfMap, Program, u8, u16, u32, u64, i8, i16, i32, i64, type Codec } from '@lockne/bpf';
-import { compileToInstructions, formatDiagnostic, type CompiledProgram, type CompiledModule, type IntTy } from '../../src/index.js';
+import { BpfMap, Program, bytes, u8, u16, u32, u64, i8, i16, i32, i64, type Codec } from '@lockne/bpf';
+import { compileToInstructions, formatDiagnostic, type CompiledProgram, type CompiledModule, type Layout } from '../../src/index.js';
 
 const CODECS: Record<string, Codec<number> | Codec<bigint>> = { u8, u16, u32, u64, i8, i16, i32, i64 };
 
@@ -17,7 +17,9 @@ export function compileOk(source: string): CompiledModule {
   return m;
 }
 
-export function codecOf(t: IntTy): Codec<number | bigint> {
+/** Integer layouts get their integer codec; structs and arrays are raw bytes (Uint8Array). */
+export function codecOf(t: Layout): Codec<number | bigint> {
+  if (t.kind !== 'int') return bytes(t.size) as unknown as Codec<number | bigint>;
   return CODECS[t.name] as Codec<number | bigint>;
 }
 
@@ -35,6 +37,10 @@ export function withProgram<T>(m: CompiledModule, fn: (l: Loaded) => T, name?: s
   let prog: Program | undefined;
   try {
     for (const ref of m.maps) {
+      if (ref.kind === 'ringbuf') {
+        maps.set(ref.name, BpfMap.create({ type: 'RINGBUF', maxEntries: ref.maxEntries }) as unknown as BpfMap<number | bigint, number | bigint>);
+        continue;
+      }
       maps.set(ref.name, BpfMap.create({
         type: ref.kind === 'array' ? 'ARRAY' : 'HASH', key: codecOf(ref.key), value: codecOf(ref.value), maxEntries: ref.maxEntries,
       }));

@@ -1,0 +1,65 @@
+// A compiled module → an eBPF ELF object shaped as clang emits it for libbpf:
+// each program in its libbpf section with a FUNC (func_info) and TS line_info
+// (file, line, column, source text), maps as BTF-defined maps in `.maps` with
+// key/value BTF from the TS types, one R_BPF_64_64 relocation per map load,
+// and a `license` section. Loads with BpfObject.load and bpftool/libbpf.
+//
+// @example
+// const m = compileToInstructions('count.bpf.ts');
+// fs.writeFileSync('count.bpf.o', buildObject(m, { sourceFile: 'count.bpf.ts' }));
+import { ObjectWriter, type LineInfoInput } from '@lockne/obj';
+import type { CompiledModule, CompiledProgram } from '../compile.js';
+import type { MapRef } from '../ir/ir.js';
+import { CompilerBtf } from './btf-types.js';
+
+/** BPF_MAP_TYPE_* of each @lockne/kernel map class this version compiles. */
+const MAP_TYPES: Record<string, number> = { HashMap: 1, ArrayMap: 2, LruHashMap: 9, RingBuf: 27 };
+
+export interface BuildObjectOptions {
+  /** Default: the module's `license(...)` declaration, else "GPL". */
+  license?: string;
+  /** STT_FILE symbol name (the TS source file). */
+  sourceFile?: string;
+}
+
+/** Thrown for a module the object format cannot hold (a compiler bug, not a user error). */
+export class ObjectBuildError extends Error {
+  override name = 'ObjectBuildError';
+}
+
+function mapType(m: MapRef): number {
+  const t = MAP_TYPES[m.className ?? (m.kind === 'array' ? 'ArrayMap' : m.kind === 'ringbuf' ? 'RingBuf' : 'HashMap')];
+  if (t === undefined) throw new ObjectBuildError(`map '${m.name}': class '${m.className}' has no ELF map type in this version`);
+  return t;
+}
+
+/** line_info for one program: the kernel wants a record at instruction 0 and none on an LD_IMM64's second slot. */
+function lineInfo(p: CompiledProgram): LineInfoInput[] {
+  const out: LineInfoInput[] = p.lines.map((l) => ({ insn: l.insnOff, file: l.pos.file, line: l.pos.line, column: l.pos.column, text: l.pos.text }));
+  const first = out[0];
+  if (first && first.insn !== 0) out.unshift({ ...first, insn: 0 });
+  return out;
+}
+
+/** Build the ELF object of `m` (its compiled programs and the maps they declare). */
+export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): Uint8Array {
+  const license = opts.license ?? m.license ?? 'GPL';
+  const w = new ObjectWriter({ license, ...(opts.sourceFile ? { sourceFile: opts.sourceFile } : {}) });
+  const types = new CompilerBtf(w.btf);
+  for (const map of m.maps) {
+    // A ring buffer has no key or value (like clang's `__uint(type, BPF_MAP_TYPE_RINGBUF)` with max_entries only).
+    const kv = map.kind === 'ringbuf' ? {} : { keyType: types.layout(map.key), valueType: types.layout(map.value) };
+    w.addMap({ name: map.name, type: mapType(map), ...kv, maxEntries: map.maxEntries });
+  }
+  for (const p of m.programs) {
+    w.addProgram({
+      name: p.name,
+      section: p.section,
+      instructions: p.instructions,
+      funcInfo: [{ insn: 0, typeId: types.programFunc(p.name, p.progType) }],
+      lineInfo: lineInfo(p),
+      relocations: p.mapRelocs.map((r) => ({ insn: r.insnOff, symbol: r.map })),
+    });
+  }
+  return w.build();
+}
