@@ -3,7 +3,7 @@
 // (Node and C in the same run, repetitions interleaved), writes
 // bench/results/<name>.json and refreshes the table in bench/README.md.
 //
-//   node bench/run.mjs [--only map-ops,batch-lookup,ringbuf,btf-parse,object-load] [--quick]
+//   node bench/run.mjs [--only map-ops,batch-lookup,ringbuf,btf-parse,object-load,compiler] [--quick]
 //
 // --quick: fewer operations and repetitions, for checking the harness: its
 // figures are printed but neither written to results/ nor to the README.
@@ -16,8 +16,9 @@ import * as batch from './batch.mjs';
 import * as ringbuf from './ringbuf.mjs';
 import * as btfParse from './btf-parse.mjs';
 import * as objectLoad from './object-load.mjs';
+import * as compiler from './compiler/bench.mjs';
 
-const ALL = [mapOps, batch, ringbuf, btfParse, objectLoad];
+const ALL = [mapOps, batch, ringbuf, btfParse, objectLoad, compiler];
 
 function parseArgs(argv) {
   const opts = { only: ALL.map((b) => b.name), quick: false };

@@ -50,6 +50,10 @@ function intCodec(size: 1 | 2 | 4, signed: boolean, bigEndian = false): Codec<nu
   };
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
 function bigCodec(signed: boolean): Codec<bigint> {
   const name = signed ? 'i64' : 'u64';
   return {
@@ -60,7 +64,8 @@ function bigCodec(signed: boolean): Codec<bigint> {
       // A safe integer is accepted too: `m.set(1, 10)` on a u64 map is unambiguous.
       const v = typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
       if (typeof v !== 'bigint') throw new ArgumentError(`${name}: expected a bigint (or safe integer), got ${String(value)}`);
-      if (signed ? BigInt.asIntN(64, v) !== v : BigInt.asUintN(64, v) !== v) {
+      // Range check by comparison: BigInt.asUintN would allocate on every call.
+      if (signed ? v < I64_MIN || v > I64_MAX : v < 0n || v > U64_MAX) {
         throw new ArgumentError(`${name}: ${v} does not fit ${signed ? 'a signed' : 'an unsigned'} 64-bit integer`);
       }
       const d = scratch;
