@@ -6,11 +6,12 @@ import type { Instruction } from '@lockne/obj';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { createTsProgram, type SourceInput } from './front/host.js';
 import { lowerModule } from './front/module.js';
-import type { MapRef } from './ir/ir.js';
+import type { IrGlobal, MapRef } from './ir/ir.js';
 import { printIr } from './ir/print.js';
 import { emitProgram, type LineRecord, type MapReloc } from './back/emit.js';
 import { selectInstructions } from './back/isel.js';
 import { allocateRegisters, deadCodeElimination } from './back/regalloc.js';
+import { cleanupBranches } from './back/branches.js';
 import { formatAsm } from './asm.js';
 import { buildObject } from './object/build.js';
 
@@ -41,6 +42,8 @@ export interface CompiledModule {
   readonly programs: CompiledProgram[];
   readonly maps: MapRef[];
   readonly diagnostics: Diagnostic[];
+  /** rodata()/data()/bss() globals (absent when there are none). */
+  readonly globals?: IrGlobal[];
   /** From `export const LICENSE = license('...')`, when declared. */
   readonly license?: string;
 }
@@ -73,6 +76,7 @@ export function compileToInstructions(file: string, opts: CompileOptions = {}): 
     const mfn = selectInstructions(p.ir);
     deadCodeElimination(mfn);
     allocateRegisters(mfn);
+    cleanupBranches(mfn);
     const out = emitProgram(mfn);
     if (out.stackSize > MAX_STACK) {
       diags.report('LK5001', `program '${p.name}' needs ${out.stackSize} bytes of stack (max ${MAX_STACK})`, p.ir.pos);
@@ -83,7 +87,7 @@ export function compileToInstructions(file: string, opts: CompileOptions = {}): 
       mapRelocs: out.mapRelocs, stackSize: out.stackSize, ...(opts.ir ? { irText: printIr(p.ir) } : {}),
     });
   }
-  return { programs, maps: mod.maps, diagnostics: diags.items, ...(mod.license === undefined ? {} : { license: mod.license }) };
+  return { programs, maps: mod.maps, diagnostics: diags.items, ...(mod.globals.length ? { globals: mod.globals } : {}), ...(mod.license === undefined ? {} : { license: mod.license }) };
 }
 
 export interface CompileToObjectOptions {

@@ -8,6 +8,7 @@ import type { SourcePos } from '../diagnostics.js';
 import { successors, type Block, type BinOp, type CondOp, type Inst, type IrFunction, type MapRef, type Operand, type Terminator, type VReg } from '../ir/ir.js';
 import { layoutAlign, layoutSize, type IntTy, type Layout, type Ty } from '../ir/types.js';
 import { threadJumps } from '../ir/thread.js';
+import { reuseCtxPointers } from '../ir/ctx-cse.js';
 import { Frame, imm, pr, R10, vr, type MBlock, type MFunction, type MInst, type MReg, type MSrc } from './mir.js';
 
 const HELPER = { lookup: 1, update: 2, delete: 3, ringbufOutput: 130 } as const;
@@ -193,6 +194,16 @@ class Selector {
         if (i.dst) this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: pr(0), pos });
         return;
       }
+      case 'tailCall': {
+        this.emit({ k: 'mov', w64: true, dst: pr(1), src: vr(this.fn.ctx.id), pos });
+        this.emit({ k: 'ldmap', dst: pr(2), map: i.map.name, pos });
+        this.move(pr(3), i.index, pos);
+        this.emit({ k: 'call', helper: 12, nargs: 3, pos });
+        if (i.dst) this.result(i.dst, pos);
+        return;
+      }
+      // LD_IMM64 naming the global: the emitter records the relocation like a map's.
+      case 'globalAddr': return this.emit({ k: 'ldmap', dst: vr(i.dst.id), map: i.global, pos });
       case 'call': {
         i.args.forEach((a, n) => this.move(pr((n + 1) as 1 | 2 | 3 | 4 | 5), a, pos));
         this.emit({ k: 'call', helper: i.helper, nargs: i.args.length, pos });
@@ -253,6 +264,8 @@ class Selector {
       and: 'AND', or: 'OR', xor: 'XOR', shl: 'LSH', shr: ty.signed ? 'ARSH' : 'RSH',
     };
     const d = vr(dstV.id);
+    // `K op x` for commutative ops: `d = x; d op= K` (an immediate, and x's register can be reused).
+    if (a.kind === 'const' && b.kind === 'reg' && (op === 'add' || op === 'mul' || op === 'and' || op === 'or' || op === 'xor')) [a, b] = [b, a];
     // Two-address form: d = a; d op= b. If b lives in d already, go through a temp.
     const bAliases = b.kind === 'reg' && b.reg.id === dstV.id && !(a.kind === 'reg' && a.reg.id === dstV.id);
     const work = bAliases ? this.temp() : d;
@@ -343,5 +356,6 @@ export function evalCond(c: CondOp, a: bigint, b: bigint, _signed: boolean): boo
 /** Select instructions for one function. */
 export function selectInstructions(fn: IrFunction): MFunction {
   threadJumps(fn);
+  reuseCtxPointers(fn);
   return new Selector(fn).run();
 }

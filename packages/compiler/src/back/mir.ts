@@ -117,4 +117,14 @@ export class Frame {
   get size(): number {
     return this.used;
   }
+  /** A copy (for trying an allocation strategy and keeping the better one). */
+  clone(): Frame {
+    const f = new Frame();
+    f.used = this.used;
+    return f;
+  }
+  /** Take over another frame's reservations (the strategy that won). */
+  adopt(other: Frame): void {
+    this.used = other.used;
+  }
 }

@@ -5,6 +5,7 @@
 // loads/stores around each use/def, and allocation runs again.
 // Later: interval splitting, rematerialisation of constants/r10+k, shared spill slots.
 import type { Reg } from '@lockne/obj';
+import { coalesceCopies } from './coalesce.js';
 import { intervals, liveSets, type FixedRanges, type Interval } from './liveness.js';
 import { defs, isPure, mapRegs, pr, R10, uses, vr, type MFunction, type MInst, type MReg } from './mir.js';
 
@@ -109,8 +110,41 @@ export function deadCodeElimination(fn: MFunction): void {
   }
 }
 
-/** Allocate physical registers in place; afterwards every operand is physical. */
+/** Machine instruction count (LD_IMM64 takes two slots), then frame size: what we minimise. */
+function cost(fn: MFunction): number {
+  let n = 0;
+  for (const b of fn.blocks) for (const i of b.insts) n += i.k === 'ld64' || i.k === 'ldmap' ? 2 : 1;
+  return n * 1024 + fn.frame.size;
+}
+
+function cloneFn(fn: MFunction): MFunction {
+  return { name: fn.name, nextVreg: fn.nextVreg, frame: fn.frame.clone(), blocks: fn.blocks.map((b) => ({ ...b, insts: [...b.insts] })) };
+}
+
+/**
+ * Allocate physical registers in place; afterwards every operand is physical.
+ * Allocates twice, with and without copy coalescing (a merged interval can force
+ * spills the copy would have avoided), and keeps the smaller code.
+ */
 export function allocateRegisters(fn: MFunction): void {
+  const plain = cloneFn(fn);
+  allocateOnce(plain);
+  const merged = cloneFn(fn);
+  let best = plain;
+  if (coalesceCopies(merged) > 0) {
+    try {
+      allocateOnce(merged);
+      if (cost(merged) < cost(plain)) best = merged;
+    } catch (e) {
+      if (!(e instanceof RegAllocError)) throw e;
+    }
+  }
+  fn.blocks.forEach((b, k) => { b.insts = best.blocks[k]!.insts; });
+  fn.nextVreg = best.nextVreg;
+  fn.frame.adopt(best.frame);
+}
+
+function allocateOnce(fn: MFunction): void {
   const unspillable = new Set<number>();
   for (let round = 0; ; round++) {
     if (round > 20) throw new RegAllocError(`${fn.name}: register allocation did not converge`);

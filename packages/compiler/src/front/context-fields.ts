@@ -2,8 +2,10 @@
 // Offsets from include/uapi/linux/bpf.h; the kernel rewrites these loads.
 import { INT, type IntTy } from '../ir/types.js';
 
-export interface CtxField { readonly off: number; readonly ty: IntTy }
-export type CtxKind = 'xdp_md' | '__sk_buff' | 'bpf_sock';
+/** `access`: the load/store width when it differs from the value's type (a be16 port in a 32-bit field). */
+export interface CtxField { readonly off: number; readonly ty: IntTy; readonly access?: IntTy }
+/** `bpf_raw_tracepoint_args` / `trace_event_raw` have no named fields: read through ctx.arg(n) / ctx.args(T). */
+export type CtxKind = 'xdp_md' | '__sk_buff' | 'bpf_sock' | 'bpf_sock_addr' | 'bpf_raw_tracepoint_args' | 'trace_event_raw';
 
 const f = (off: number, ty: IntTy): CtxField => ({ off, ty });
 
@@ -28,7 +30,16 @@ const BPF_SOCK: Record<string, CtxField> = {
   state: f(72, INT.u32), rxQueueMapping: f(76, INT.i32),
 };
 
-const TABLES: Record<CtxKind, Record<string, CtxField>> = { xdp_md: XDP_MD, __sk_buff: SK_BUFF, bpf_sock: BPF_SOCK };
+// struct bpf_sock_addr (cgroup sock_addr programs). user_port holds a be16 in a
+// 32-bit field; the kernel takes only 4-byte stores there, so it is accessed as W.
+const BPF_SOCK_ADDR: Record<string, CtxField> = {
+  userFamily: f(0, INT.u32), userIp4: f(4, INT.u32), userPort: { off: 24, ty: INT.u16, access: INT.u32 },
+  family: f(28, INT.u32), type: f(32, INT.u32), protocol: f(36, INT.u32), msgSrcIp4: f(40, INT.u32),
+};
+
+const TABLES: Record<CtxKind, Record<string, CtxField>> = {
+  xdp_md: XDP_MD, __sk_buff: SK_BUFF, bpf_sock: BPF_SOCK, bpf_sock_addr: BPF_SOCK_ADDR, bpf_raw_tracepoint_args: {}, trace_event_raw: {},
+};
 
 export function ctxField(kind: CtxKind, name: string): CtxField | undefined {
   return Object.prototype.hasOwnProperty.call(TABLES[kind], name) ? TABLES[kind][name] : undefined;

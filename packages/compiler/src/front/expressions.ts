@@ -13,6 +13,9 @@ import { layoutOfExpr } from './layout.js';
 import { kernelSymbol, widthOf } from './kernel.js';
 import type { Lowerer, Mem, Val } from './lower.js';
 import { lowerCondValue } from './conditions.js';
+import { tracingCtxCall } from './tracing.js';
+import { globalOf } from './globals.js';
+import { BUFFER_HELPERS, bufferHelperCall } from './helper-memory.js';
 
 const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
   [ts.SyntaxKind.PlusToken]: 'add', [ts.SyntaxKind.MinusToken]: 'sub', [ts.SyntaxKind.AsteriskToken]: 'mul',
@@ -146,6 +149,13 @@ function identifier(L: Lowerer, node: ts.Identifier): Val {
   if (local?.kind === 'const') return { kind: 'lit', value: local.value, big: local.big };
   const map = sym && L.mod.maps.get(sym);
   if (map) return { kind: 'map', map };
+  const g = globalOf(L.mod, sym);
+  if (g) {
+    // `g.value` reads/writes through this pointer (never null: the section map always has the value).
+    const dst = L.b.vreg(ptr('map_value', g.layout));
+    L.b.emit({ op: 'globalAddr', dst, global: g.name, pos: L.pos(node) });
+    return { kind: 'val', op: reg(dst), ty: dst.ty };
+  }
   return constantOf(L, node) ?? L.fail('LK1001', `'${node.text}' is not a local, map or constant the compiler knows`, node);
 }
 
@@ -179,7 +189,8 @@ function property(L: Lowerer, node: ts.PropertyAccessExpression): Val {
     const field = ctxField(L.ctxKind, node.name.text);
     if (!field) return L.fail('LK3009', `context field '${node.name.text}' is not available (${L.ctxKind})`, node);
     const dst = L.b.vreg(field.ty);
-    L.b.emit({ op: 'load', dst, base: L.b.ctx, off: field.off, ty: field.ty, pos: L.pos(node) });
+    // A wider access (be16 in a 32-bit field) loads zero-extended, so the value already fits field.ty.
+    L.b.emit({ op: 'load', dst, base: L.b.ctx, off: field.off, ty: field.access ?? field.ty, pos: L.pos(node) });
     return { kind: 'val', op: reg(dst), ty: field.ty };
   }
   const c = constantOf(L, node);
@@ -220,6 +231,8 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
   // Context methods: ctx.header(T, off).
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(unwrap(callee.expression)) && isCtx(L, unwrap(callee.expression) as ts.Identifier)) {
     if (callee.name.text === 'header') return header(L, node);
+    const traced = tracingCtxCall(L, callee.name.text, node);
+    if (traced) return traced;
     return L.fail('LK6001', `ctx.${callee.name.text}() is not supported in this version`, node);
   }
   // Byte order: ntohs/htons (16-bit swap), ntohl/htonl (32-bit); constants fold.
@@ -250,6 +263,7 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
   if (ksym && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) {
     const id = helperId(HELPER_BINDINGS[name as keyof typeof HELPER_BINDINGS]);
     if (id === undefined) return L.fail('LK6001', `helper ${name} has no id`, node);
+    if (BUFFER_HELPERS.has(name)) return bufferHelperCall(L, id, node);
     if (node.arguments.length > 5) L.fail('LK5004', 'helpers take at most 5 arguments', node);
     const sig = L.checker.getResolvedSignature(node);
     const args = node.arguments.map((a, n) => {
@@ -300,6 +314,16 @@ function mapCall(L: Lowerer, map: import('../ir/ir.js').MapRef, method: string, 
     L.b.emit({ op: 'ringbufOutput', dst, map, data, layout, flags, pos });
     return { kind: 'val', op: reg(dst), ty: INT.i64 };
   }
+  if (map.kind === 'progArray') {
+    const c = args[0] && unwrap(args[0]);
+    if (method !== 'tailCall' || args.length !== 2 || !c || !ts.isIdentifier(c) || !isCtx(L, c)) {
+      return L.fail('LK6004', `ProgramArray '${map.name}': only ${map.name}.tailCall(ctx, index) is supported`, node);
+    }
+    const index = L.operand(lowerExpr(L, args[1]!, INT.u32), INT.u32, args[1]!).op;
+    const dst = L.b.vreg(INT.i64);
+    L.b.emit({ op: 'tailCall', dst, map, index, pos });
+    return { kind: 'val', op: reg(dst), ty: INT.i64 };
+  }
   if (map.kind === 'ringbuf') return L.fail('LK6001', `RingBuf.${method}() is not supported in this version (output only)`, node);
   if (method === 'delete' && args.length === 1 && map.kind === 'hash') {
     const dst = L.b.vreg(INT.i64);
@@ -336,7 +360,7 @@ function prefix(L: Lowerer, node: ts.PrefixUnaryExpression, want?: Ty): Val {
 }
 
 /** Where an assignment writes: a `let` local, memory (map value, header field, struct field), or a ctx field. */
-type Place = { kind: 'local'; vreg: VReg } | { kind: 'mem'; base: VReg; off: number; ty: IntTy };
+type Place = { kind: 'local'; vreg: VReg } | { kind: 'mem'; base: VReg; off: number; ty: IntTy; access?: IntTy };
 
 function place(L: Lowerer, target: ts.Expression): Place {
   const t = unwrap(target);
@@ -353,7 +377,7 @@ function place(L: Lowerer, target: ts.Expression): Place {
     const field = ctxField(L.ctxKind, t.name.text);
     if (!field) return L.fail('LK3009', `context field '${t.name.text}' is not available (${L.ctxKind})`, t);
     if (!L.writable.has(t.name.text)) return L.fail('LK3006', `context field '${t.name.text}' is read-only for this program kind`, t);
-    return { kind: 'mem', base: L.b.ctx, off: field.off, ty: field.ty };
+    return { kind: 'mem', base: L.b.ctx, off: field.off, ty: field.ty, ...(field.access ? { access: field.access } : {}) };
   }
   if (ts.isPropertyAccessExpression(t) || ts.isElementAccessExpression(t)) {
     const m = memOf(L, t);
@@ -366,7 +390,7 @@ function place(L: Lowerer, target: ts.Expression): Place {
 function readPlace(L: Lowerer, p: Place, node: ts.Node): Val {
   if (p.kind === 'local') return { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
   const dst = L.b.vreg(p.ty);
-  L.b.emit({ op: 'load', dst, base: p.base, off: p.off, ty: p.ty, pos: L.pos(node) });
+  L.b.emit({ op: 'load', dst, base: p.base, off: p.off, ty: p.access ?? p.ty, pos: L.pos(node) });
   return { kind: 'val', op: reg(dst), ty: p.ty };
 }
 
@@ -377,7 +401,8 @@ function writePlace(L: Lowerer, p: Place, v: Val, node: ts.Node): Val {
     return { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
   }
   const { op } = L.operand(v, p.ty, node);
-  L.b.emit({ op: 'store', base: p.base, off: p.off, value: op, ty: p.ty, pos: L.pos(node) });
+  // Normalised (zero-extended) values store correctly at a wider access width.
+  L.b.emit({ op: 'store', base: p.base, off: p.off, value: op, ty: p.access ?? p.ty, pos: L.pos(node) });
   return { kind: 'val', op, ty: p.ty };
 }
 

@@ -3,7 +3,8 @@
 // allowed, everything else is reported.
 import ts from 'typescript';
 import { CompileAbort, type SourcePos } from '../diagnostics.js';
-import type { IrFunction, MapRef } from '../ir/ir.js';
+import type { IrFunction, IrGlobal, MapRef } from '../ir/ir.js';
+import { declareGlobal, isGlobalKind } from './globals.js';
 import { INT, type Layout } from '../ir/types.js';
 import type { CtxKind } from './context-fields.js';
 import { kernelSymbol } from './kernel.js';
@@ -23,6 +24,10 @@ const KINDS: Record<string, { progType: string; ctx: CtxKind; section: (args: re
   cgroupSkb: { progType: 'CGROUP_SKB', ctx: '__sk_buff', section: (a) => `cgroup_skb/${strArg(a[0])}`, writable: ['mark', 'priority', 'tstamp'] },
   // bound_dev_if/mark/priority are writable only at sock_create/sock_release.
   cgroupSock: { progType: 'CGROUP_SOCK', ctx: 'bpf_sock', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['boundDevIf', 'mark', 'priority'] },
+  // user_ip4/user_port are writable (rewriting them redirects connect/bind/sendmsg).
+  cgroupSockAddr: { progType: 'CGROUP_SOCK_ADDR', ctx: 'bpf_sock_addr', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['userIp4', 'userPort', 'msgSrcIp4'] },
+  tracepoint: { progType: 'TRACEPOINT', ctx: 'trace_event_raw', section: (a) => `tracepoint/${strArg(a[0])}/${strArg(a[1])}` },
+  rawTracepoint: { progType: 'RAW_TRACEPOINT', ctx: 'bpf_raw_tracepoint_args', section: (a) => `raw_tracepoint/${strArg(a[0])}` },
 };
 
 function strArg(e: ts.Expression | undefined): string {
@@ -37,7 +42,21 @@ export interface ProgramIr {
   readonly ir: IrFunction;
 }
 
-export interface ModuleIr { readonly programs: ProgramIr[]; readonly maps: MapRef[]; /** From `license('...')`. */ readonly license?: string }
+export interface ModuleIr {
+  readonly programs: ProgramIr[];
+  readonly maps: MapRef[];
+  /** rodata()/data()/bss() declarations, in source order. */
+  readonly globals: IrGlobal[];
+  /** From `license('...')`. */
+  readonly license?: string;
+}
+
+/**
+ * Map classes with lookup/update(/delete) of integer or struct keys and values.
+ * Per-CPU maps compile the same way: the program sees this CPU's value, userspace one per CPU.
+ */
+const ARRAY_CLASSES: ReadonlySet<string> = new Set(['ArrayMap', 'PerCpuArrayMap']);
+const MAP_CLASSES: ReadonlySet<string> = new Set(['HashMap', 'LruHashMap', 'PerCpuHashMap', 'LruPerCpuHashMap', ...ARRAY_CLASSES]);
 
 function maxEntriesOf(info: ModuleInfo, e: ts.NewExpression, report: (m: string, n: ts.Node) => void): number {
   const opts = e.arguments?.[0];
@@ -62,8 +81,13 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
     return { file: info.file, line: line + 1, column: character + 1, text: '' };
   };
   if (cls === 'RingBuf') return declareRingBuf(info, name, e, pos(at));
-  if (cls !== 'HashMap' && cls !== 'ArrayMap' && cls !== 'LruHashMap') {
-    info.diags.report('LK4002', `'${cls ?? e.expression.getText()}' maps are not supported by this version (HashMap, LruHashMap, ArrayMap)`, pos(at));
+  if (cls === 'ProgramArray') {
+    let bad = false;
+    const maxEntries = maxEntriesOf(info, e, (m, n) => { bad = true; info.diags.report('LK4005', m, pos(n)); });
+    return bad ? undefined : { name, kind: 'progArray', key: INT.u32, value: INT.u32, maxEntries, className: cls };
+  }
+  if (cls === undefined || !MAP_CLASSES.has(cls)) {
+    info.diags.report('LK4002', `'${cls ?? e.expression.getText()}' maps are not supported by this version (${[...MAP_CLASSES].join(', ')}, RingBuf)`, pos(at));
     return undefined;
   }
   // Layouts from the type arguments (`HashMap<Flow, Stats>`), else from the `key:`/`value:` descriptors.
@@ -75,8 +99,9 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
     return p ? layoutOfExpr(info.checker, p.initializer) : undefined;
   };
   const fromArg = (n: number, field: string): Layout | undefined => (targs[n] ? layoutOfTypeNode(info.checker, targs[n]) : undefined) ?? opt(field);
-  const key = cls === 'ArrayMap' ? INT.u32 : fromArg(0, 'key');
-  const value = cls === 'ArrayMap' ? fromArg(0, 'value') : fromArg(1, 'value');
+  const indexed = ARRAY_CLASSES.has(cls);
+  const key = indexed ? INT.u32 : fromArg(0, 'key');
+  const value = indexed ? fromArg(0, 'value') : fromArg(1, 'value');
   if (!key || !value) {
     info.diags.report('LK3010', `map '${name}': keys and values must be integer widths or struct()/array() layouts (type Flow = Infer<typeof Flow>)`, pos(at));
     return undefined;
@@ -84,7 +109,7 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
   let bad = false;
   const maxEntries = maxEntriesOf(info, e, (m, n) => { bad = true; info.diags.report('LK4005', m, pos(n)); });
   if (bad) return undefined;
-  return { name, kind: cls === 'ArrayMap' ? 'array' : 'hash', key, value, maxEntries, className: cls };
+  return { name, kind: indexed ? 'array' : 'hash', key, value, maxEntries, className: cls };
 }
 
 /** `new RingBuf({ size })`: size a constant power of two (the kernel also wants a page multiple). */
@@ -139,6 +164,7 @@ function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.Cal
 export function lowerModule(info: ModuleInfo): ModuleIr {
   const programs: ProgramIr[] = [];
   const maps: MapRef[] = [];
+  const globals: IrGlobal[] = [];
   const pending: Array<{ name: string; kind: string; call: ts.CallExpression }> = [];
   let license: string | undefined;
   const posOf = (n: ts.Node) => {
@@ -168,6 +194,13 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
             license = init.arguments[0].text;
             continue;
           }
+          if (kind && isGlobalKind(kind)) {
+            const sym = info.checker.getSymbolAtLocation(d.name);
+            if (!exported || !isConst || !sym) { info.diags.report('LK4002', `global '${name}' must be an exported const`, posOf(d)); continue; }
+            const g = declareGlobal(info, sym, name, kind, init, (msg, n) => info.diags.report('LK4005', msg, posOf(n)));
+            if (g) globals.push(g);
+            continue;
+          }
           if ((kind === 'struct' || kind === 'array') && isConst) {
             // A layout declaration: evaluated where it is used (map types, header(), literals).
             if (!layoutOfExpr(info.checker, init)) info.diags.report('LK4005', `layout '${name}' must be built from constant struct()/array()/integer descriptors`, posOf(init));
@@ -191,5 +224,5 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
     const prog = lowerProgram(info, p.name, p.kind, p.call);
     if (prog) programs.push(prog);
   }
-  return license === undefined ? { programs, maps } : { programs, maps, license };
+  return license === undefined ? { programs, maps, globals } : { programs, maps, globals, license };
 }

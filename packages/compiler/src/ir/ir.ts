@@ -15,12 +15,21 @@ export type CondOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 /** A map the program references, by its exported name. */
 export interface MapRef {
   readonly name: string;
-  readonly kind: 'hash' | 'array' | 'ringbuf';
+  /** progArray: a ProgramArray (tail-call table; u32 slots, no BTF key/value). */
+  readonly kind: 'hash' | 'array' | 'ringbuf' | 'progArray';
   readonly key: Layout;
   readonly value: Layout;
   readonly maxEntries: number;
   /** The @lockne/kernel class it was declared with ('HashMap', 'LruHashMap', 'ArrayMap'): the ELF map type. */
   readonly className?: string;
+}
+
+/** A global variable in .rodata/.data/.bss (front/globals.ts); `bytes` is its initial value. */
+export interface IrGlobal {
+  readonly name: string;
+  readonly section: '.rodata' | '.data' | '.bss';
+  readonly layout: Layout;
+  readonly bytes: Uint8Array;
 }
 
 export type Inst =
@@ -47,7 +56,11 @@ export type Inst =
   /** `lock *(ty *)(base + off) += value` (BPF_ATOMIC ADD, W or DW). */
   | { op: 'atomicAdd'; base: VReg; off: number; value: Operand; ty: IntTy; pos: SourcePos }
   /** A helper call with up to five scalar/ctx/pointer arguments. */
-  | { op: 'call'; dst: VReg | null; helper: number; args: Operand[]; pos: SourcePos };
+  | { op: 'call'; dst: VReg | null; helper: number; args: Operand[]; pos: SourcePos }
+  /** `dst = &global` (LD_IMM64 relocated to the variable: a map-value pointer into its data section). */
+  | { op: 'globalAddr'; dst: VReg; global: string; pos: SourcePos }
+  /** bpf_tail_call(ctx, map, index): returns (with a negative errno) only when the jump fails. */
+  | { op: 'tailCall'; dst: VReg | null; map: MapRef; index: Operand; pos: SourcePos };
 
 export type Terminator =
   | { op: 'br'; target: Block; pos: SourcePos }

@@ -24,6 +24,8 @@ function inst(i: Inst): string {
     case 'bswap': return `${d(i.dst)}bswap${i.bits} ${opnd(i.src)}`;
     case 'atomicAdd': return `atomic.add.${i.ty.name} [%${i.base.id}+${i.off}], ${opnd(i.value)}`;
     case 'ringbufOutput': return `${d(i.dst)}ringbuf_output ${i.map.name}, ${opnd(i.data)}:${i.layout.name}, ${opnd(i.flags)}`;
+    case 'tailCall': return `${d(i.dst)}tail_call ${i.map.name}[${opnd(i.index)}]`;
+    case 'globalAddr': return `${d(i.dst)}&${i.global}`;
     case 'call': return `${d(i.dst)}call #${i.helper}(${i.args.map(opnd).join(', ')})`;
   }
 }

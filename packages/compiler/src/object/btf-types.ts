@@ -17,6 +17,7 @@ const C_NAMES: Record<IntTy['name'], string> = {
 const CTX_STRUCT: Record<string, readonly [string, number]> = {
   XDP: ['xdp_md', 24], SCHED_CLS: ['__sk_buff', 192], SCHED_ACT: ['__sk_buff', 192], SOCKET_FILTER: ['__sk_buff', 192],
   CGROUP_SKB: ['__sk_buff', 192], CGROUP_SOCK: ['bpf_sock', 80], CGROUP_SOCK_ADDR: ['bpf_sock_addr', 72],
+  RAW_TRACEPOINT: ['bpf_raw_tracepoint_args', 0],
 };
 
 /** BTF type ids built once per object. */

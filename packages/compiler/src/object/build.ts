@@ -13,7 +13,7 @@ import type { MapRef } from '../ir/ir.js';
 import { CompilerBtf } from './btf-types.js';
 
 /** BPF_MAP_TYPE_* of each @lockne/kernel map class this version compiles. */
-const MAP_TYPES: Record<string, number> = { HashMap: 1, ArrayMap: 2, LruHashMap: 9, RingBuf: 27 };
+const MAP_TYPES: Record<string, number> = { HashMap: 1, ArrayMap: 2, PerCpuHashMap: 5, PerCpuArrayMap: 6, LruHashMap: 9, LruPerCpuHashMap: 10, ProgramArray: 3, RingBuf: 27 };
 
 export interface BuildObjectOptions {
   /** Default: the module's `license(...)` declaration, else "GPL". */
@@ -48,8 +48,14 @@ export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): U
   const types = new CompilerBtf(w.btf);
   for (const map of m.maps) {
     // A ring buffer has no key or value (like clang's `__uint(type, BPF_MAP_TYPE_RINGBUF)` with max_entries only).
-    const kv = map.kind === 'ringbuf' ? {} : { keyType: types.layout(map.key), valueType: types.layout(map.value) };
+    // A ProgramArray takes sizes, not BTF types (the kernel refuses BTF key/value on fd arrays).
+    const kv = map.kind === 'ringbuf' ? {} : map.kind === 'progArray' ? { keySize: 4, valueSize: 4 }
+      : { keyType: types.layout(map.key), valueType: types.layout(map.value) };
     w.addMap({ name: map.name, type: mapType(map), ...kv, maxEntries: map.maxEntries });
+  }
+  // Globals as VARs of their DATASEC; program loads of them are LD_IMM64 relocations naming the variable.
+  for (const g of m.globals ?? []) {
+    w.addGlobal({ section: g.section, name: g.name, typeId: types.layout(g.layout), ...(g.section === '.bss' ? { size: g.bytes.byteLength } : { bytes: g.bytes }) });
   }
   for (const p of m.programs) {
     w.addProgram({

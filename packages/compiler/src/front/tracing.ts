@@ -1,0 +1,36 @@
+// Context methods of tracing programs: `ctx.arg(n)` (raw tracepoints: the n-th
+// u64 of struct bpf_raw_tracepoint_args) and `ctx.args(Layout)` (tracepoints:
+// the event record, laid out as /sys/kernel/tracing/events/CAT/NAME/format says).
+import ts from 'typescript';
+import { reg } from '../ir/ir.js';
+import { INT, ptr } from '../ir/types.js';
+import { layoutOfExpr } from './layout.js';
+import type { Lowerer, Val } from './lower.js';
+import { lowerExpr } from './expressions.js';
+
+/** Highest argument index of ctx.arg(n) (MAX_BPF_FUNC_ARGS is 12; the TS type allows 0..5). */
+const MAX_ARG = 11;
+
+/** `ctx.<method>(...)` for tracing contexts, or undefined when `method` is not one of them here. */
+export function tracingCtxCall(L: Lowerer, method: string, node: ts.CallExpression): Val | undefined {
+  if (L.ctxKind === 'bpf_raw_tracepoint_args' && method === 'arg') {
+    const a = node.arguments[0];
+    const v = a && node.arguments.length === 1 ? lowerExpr(L, a) : undefined;
+    if (!v || v.kind !== 'lit' || v.value < 0n || v.value > BigInt(MAX_ARG)) {
+      return L.fail('LK3003', `ctx.arg(n) takes a constant index 0..${MAX_ARG}`, a ?? node);
+    }
+    const dst = L.b.vreg(INT.u64);
+    L.b.emit({ op: 'load', dst, base: L.b.ctx, off: Number(v.value) * 8, ty: INT.u64, pos: L.pos(node) });
+    return { kind: 'val', op: reg(dst), ty: INT.u64 };
+  }
+  if (L.ctxKind === 'trace_event_raw' && method === 'args') {
+    const a = node.arguments[0];
+    const l = a && node.arguments.length === 1 ? layoutOfExpr(L.checker, a) : undefined;
+    if (!l || l.kind !== 'struct') return L.fail('LK3010', 'ctx.args(T) takes a struct() layout of the event record', a ?? node);
+    // The record is the ctx itself: its fields are plain ctx loads (any offset inside the record).
+    const dst = L.b.vreg(ptr('ctx', l));
+    L.b.emit({ op: 'copy', dst, src: reg(L.b.ctx), pos: L.pos(node) });
+    return { kind: 'val', op: reg(dst), ty: dst.ty };
+  }
+  return undefined;
+}
