@@ -13,10 +13,10 @@ import {
 } from '../src/index.js';
 import { mmapFd, pageSize, PROT_READ, PROT_WRITE } from '../src/maps/mmap.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { REC, counterMap, counters, discardThenSubmitProgram, needRingbuf, outputProgram, packet, seqOf } from './support/ringbuf-programs.js';
 
 checkFdLeaks();
 
-const REC = 128;
 
 /** `p`, or 'timeout' after `ms` (the timer does not outlive the race). */
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -32,69 +32,6 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-function needRingbuf(): string | null {
-  return needRoot() ?? missingReason(probeMapType('RINGBUF'));
-}
-
-/** An ARRAY with one 16-byte value: [u64 next seq, u64 failed outputs]. */
-function counterMap(): BpfMap {
-  return BpfMap.create({ type: 'ARRAY', keySize: 4, valueSize: 16, maxEntries: 1, name: 'lk_rb_cnt' });
-}
-
-function counters(m: BpfMap): { seq: number; drops: number } {
-  const v = m.getBytes(new Uint8Array(4))!;
-  const dv = new DataView(v.buffer, v.byteOffset);
-  return { seq: Number(dv.getBigUint64(0, true)), drops: Number(dv.getBigUint64(8, true)) };
-}
-
-/**
- * SCHED_CLS: copy the packet's first 128 bytes to the stack, put a sequence
- * number in the first 8, bpf_ringbuf_output them; count failed outputs.
- */
-function outputProgram(events: { fd: number }, cnt: BpfMap): Program {
-  const text = `
-    r6 = r1
-    *(u32 *)(r10 - 4) = 0
-    r1 = map[cnt] ll
-    r2 = r10
-    r2 += -4
-    call bpf_map_lookup_elem
-    if r0 == 0 goto out
-    r7 = r0
-    r1 = r6
-    r2 = 0
-    r3 = r10
-    r3 += -136
-    r4 = ${REC}
-    call bpf_skb_load_bytes
-    if r0 != 0 goto out
-    r1 = 1
-    r1 = atomic_fetch_add((u64 *)(r7 + 0), r1)
-    *(u64 *)(r10 - 136) = r1
-    r1 = map[events] ll
-    r2 = r10
-    r2 += -136
-    r3 = ${REC}
-    r4 = 0
-    call bpf_ringbuf_output
-    if r0 == 0 goto out
-    r1 = 1
-    lock *(u64 *)(r7 + 8) += r1
-  out:
-    r0 = 0
-    exit`;
-  return Program.load({ type: 'SCHED_CLS', name: 'lk_rb_output', instructions: assemble(text, { maps: { events: events.fd, cnt: cnt.fd } }) });
-}
-
-/** A packet whose bytes 8..127 are `fill + i`. */
-function packet(fill: number): Uint8Array {
-  return new Uint8Array(REC).map((_, i) => (fill + i) & 0xff);
-}
-
-function seqOf(rec: Uint8Array): number {
-  return Number(new DataView(rec.buffer, rec.byteOffset, rec.byteLength).getBigUint64(0, true));
 }
 
 /**
@@ -245,35 +182,7 @@ test('callback mode drains 10k records written concurrently by another thread, e
 test('discarded reservations are skipped, submitted ones delivered', (t) => {
   if (skipUnless(t, needRingbuf())) return;
   const events = BpfMap.create({ type: 'RINGBUF', maxEntries: 4096, name: 'lk_rb_discard' });
-  // Per run: reserve 16 bytes and discard it, reserve 16 and submit it.
-  const text = `
-    r1 = map[events] ll
-    r2 = 16
-    r3 = 0
-    call bpf_ringbuf_reserve
-    if r0 == 0 goto second
-    r1 = 0xdddd
-    *(u64 *)(r0 + 0) = r1
-    *(u64 *)(r0 + 8) = r1
-    r1 = r0
-    r2 = 0
-    call bpf_ringbuf_discard
-  second:
-    r1 = map[events] ll
-    r2 = 16
-    r3 = 0
-    call bpf_ringbuf_reserve
-    if r0 == 0 goto out
-    r1 = 0x5555
-    *(u64 *)(r0 + 0) = r1
-    *(u64 *)(r0 + 8) = r1
-    r1 = r0
-    r2 = 0
-    call bpf_ringbuf_submit
-  out:
-    r0 = 0
-    exit`;
-  const prog = Program.load({ type: 'SCHED_CLS', name: 'lk_rb_resv', instructions: assemble(text, { maps: { events: events.fd } }) });
+  const prog = discardThenSubmitProgram(events, 'lk_rb_resv');
   const got: number[] = [];
   const reader = new RingBufferReader(events, { watch: false, onSample: (d) => got.push(seqOf(d), d.length) });
   try {

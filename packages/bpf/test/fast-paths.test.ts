@@ -7,65 +7,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assemble } from '@lockne/obj';
-import { ArgumentError, BpfCmd, BpfMap, Program, RingBufferReader, missingReason, native, probeMapType, u32, u64 } from '../src/index.js';
+import { ArgumentError, BpfCmd, BpfMap, Program, RingBufferReader, native, u32, u64 } from '../src/index.js';
 import { MapElemAttr } from '../src/sys/attrs.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { REC, counterMap, discardThenSubmitProgram, needRingbuf, outputProgram, packet, seqAt } from './support/ringbuf-programs.js';
 
 checkFdLeaks();
 
-const REC = 128;
 
-function needRingbuf(): string | null {
-  return needRoot() ?? missingReason(probeMapType('RINGBUF'));
-}
-
-/** SCHED_CLS: bpf_ringbuf_output of the packet's first 128 bytes, byte 0 replaced by a run counter. */
-function outputProgram(events: { fd: number }, cnt: BpfMap): Program {
-  const text = `
-    r6 = r1
-    *(u32 *)(r10 - 4) = 0
-    r1 = map[cnt] ll
-    r2 = r10
-    r2 += -4
-    call bpf_map_lookup_elem
-    if r0 == 0 goto out
-    r7 = r0
-    r1 = r6
-    r2 = 0
-    r3 = r10
-    r3 += -136
-    r4 = ${REC}
-    call bpf_skb_load_bytes
-    if r0 != 0 goto out
-    r1 = 1
-    r1 = atomic_fetch_add((u64 *)(r7 + 0), r1)
-    *(u64 *)(r10 - 136) = r1
-    r1 = map[events] ll
-    r2 = r10
-    r2 += -136
-    r3 = ${REC}
-    r4 = 0
-    call bpf_ringbuf_output
-  out:
-    r0 = 0
-    exit`;
-  return Program.load({ type: 'SCHED_CLS', name: 'lk_rbraw_out', instructions: assemble(text, { maps: { events: events.fd, cnt: cnt.fd } }) });
-}
-
-function packet(fill: number): Uint8Array {
-  return new Uint8Array(REC).map((_, i) => (fill + i) & 0xff);
-}
-
-function seqAt(d: Uint8Array, o: number): number {
-  return Number(new DataView(d.buffer, d.byteOffset + o, 8).getBigUint64(0, true));
-}
 
 test('onRecord: bytes in place, in order, one data view, contiguous across the wrap', (t) => {
   if (skipUnless(t, needRingbuf())) return;
   const SIZE = 4096;
   const events = BpfMap.create({ type: 'RINGBUF', maxEntries: SIZE, name: 'lk_rbraw_wrap' });
-  const cnt = BpfMap.create({ type: 'ARRAY', keySize: 4, valueSize: 8, maxEntries: 1, name: 'lk_rbraw_cnt' });
-  const prog = outputProgram(events, cnt);
+  const cnt = counterMap();
+  const prog = outputProgram(events, cnt, 'lk_rbraw_out');
   const views = new Set<Uint8Array>();
   const seen: { seq: number; len: number; body: Uint8Array; offset: number }[] = [];
   const reader = new RingBufferReader(events, {
@@ -104,34 +60,8 @@ test('onRecord: bytes in place, in order, one data view, contiguous across the w
 test('onRecord: discarded reservations are skipped; callback mode delivers via the fd watcher', async (t) => {
   if (skipUnless(t, needRingbuf())) return;
   const events = BpfMap.create({ type: 'RINGBUF', maxEntries: 4096, name: 'lk_rbraw_disc' });
-  const text = `
-    r1 = map[events] ll
-    r2 = 16
-    r3 = 0
-    call bpf_ringbuf_reserve
-    if r0 == 0 goto second
-    r1 = 0xdddd
-    *(u64 *)(r0 + 0) = r1
-    *(u64 *)(r0 + 8) = r1
-    r1 = r0
-    r2 = 0
-    call bpf_ringbuf_discard
-  second:
-    r1 = map[events] ll
-    r2 = 16
-    r3 = 0
-    call bpf_ringbuf_reserve
-    if r0 == 0 goto out
-    r1 = 0x5555
-    *(u64 *)(r0 + 0) = r1
-    *(u64 *)(r0 + 8) = r1
-    r1 = r0
-    r2 = 0
-    call bpf_ringbuf_submit
-  out:
-    r0 = 0
-    exit`;
-  const prog = Program.load({ type: 'SCHED_CLS', name: 'lk_rbraw_resv', instructions: assemble(text, { maps: { events: events.fd } }) });
+
+  const prog = discardThenSubmitProgram(events, 'lk_rbraw_resv');
   const got: number[] = [];
   const reader = new RingBufferReader(events, { onRecord: (d, o, n) => got.push(seqAt(d, o), n) });
   try {
