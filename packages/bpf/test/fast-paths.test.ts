@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assemble } from '@lockne/obj';
 import { ArgumentError, BpfCmd, BpfMap, Program, RingBufferReader, native, u32, u64 } from '../src/index.js';
 import { MapElemAttr } from '../src/sys/attrs.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
