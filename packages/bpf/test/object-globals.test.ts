@@ -10,43 +10,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { execFileSync } from 'node:child_process';
 import { BtfReader, BtfWriter } from '@lockne/obj';
 import {
   ArgumentError, ArrayMap, BpfObject, ClosedError, BtfCodecs, MapFlags, ObjectLoadError, PinMismatchError, SyscallError, ensureBpffs, pin, u32,
 } from '../src/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { clangMissing, compileBpfC } from './support/clang.js';
 
 checkFdLeaks();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `lk${process.pid % 100000}glob-`));
+const compile = (name: string, src: string): string => compileBpfC(tmp, name, src);
 const pinRoot = `/sys/fs/bpf/lk${process.pid % 100000}glob`;
 test.after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.rmSync(pinRoot, { recursive: true, force: true });
 });
 
-function clangMissing(): string | null {
-  try {
-    execFileSync('clang', ['--version'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'clang is not installed';
-  }
-}
 
-/** Compile C source with clang as users do for libbpf; returns the .o path. */
-function compile(name: string, src: string): string {
-  const c = path.join(tmp, `${name}.bpf.c`);
-  const o = path.join(tmp, `${name}.bpf.o`);
-  fs.writeFileSync(c, src);
-  let multiarch = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
-  try {
-    multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim() || multiarch;
-  } catch { /* keep the default */ }
-  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', c, '-o', o]);
-  return o;
-}
 
 const packet = new Uint8Array(64);
 const HEAD = '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n';

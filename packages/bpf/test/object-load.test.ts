@@ -8,40 +8,27 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+
 import { BtfWriter, assemble, type MapSpec, type ObjectSpec, type ProgramSpec } from '@lockne/obj';
 import {
   ArrayMap, BpfObject, BtfLoadError, MapType, ObjectLoadError, ObjectVerifierError, ProgType,
   SyscallError, VerifierError, ensureBpffs, listMaps, listPrograms, u64,
 } from '../src/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { clangMissing, compileBpfC } from './support/clang.js';
 
 checkFdLeaks();
 
 const tag = `lk${process.pid % 100000}`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${tag}obj-`));
+const compile = (name: string, src: string, extra?: string[]): string => compileBpfC(tmp, name, src, extra);
 const pinRoot = `/sys/fs/bpf/${tag}load`;
 test.after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.rmSync(pinRoot, { recursive: true, force: true });
 });
 
-function clangMissing(): string | null {
-  try { execFileSync('clang', ['--version'], { stdio: 'ignore' }); return null; } catch { return 'clang is not installed'; }
-}
 
-/** Compile C source with clang as users do for libbpf; returns the .o path. */
-function compile(name: string, src: string, extra: string[] = ['-g']): string {
-  const c = path.join(tmp, `${name}.bpf.c`);
-  const o = path.join(tmp, `${name}.bpf.o`);
-  fs.writeFileSync(c, src);
-  let multiarch = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
-  try {
-    multiarch = execFileSync('gcc', ['-print-multiarch'], { encoding: 'utf8' }).trim() || multiarch;
-  } catch { /* keep the default */ }
-  execFileSync('clang', ['-O2', ...extra, '-target', 'bpf', `-I/usr/include/${multiarch}`, '-c', c, '-o', o]);
-  return o;
-}
 
 const HEAD = '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\n';
 const packet = new Uint8Array(64);
