@@ -7,3 +7,4 @@ export type { MapRef } from './ir/ir.js';
 export type { IntTy, Ty, PtrKind, Layout, StructTy, ArrayTy, FieldTy } from './ir/types.js';
 export { compile, type CompileToObjectOptions, type CompileResult } from './compile.js';
 export { buildObject, ObjectBuildError, type BuildObjectOptions } from './object/index.js';
+export { typed, codecOfLayout, ModuleMismatchError, type TypedModule, type TypedMaps, type TypedPrograms, type MapHandle, type Plain } from './userspace.js';

@@ -29,3 +29,4 @@ export { spinLock, type SpinLock } from './sync.js';
 export { PerfEventArray, CURRENT_CPU } from './maps/perf.js';
 export { ProgramArray } from './maps/prog-array.js';
 export { SkStorage, TaskStorage, StorageFlag, type StorageOptions, type SocketOwner } from './maps/storage.js';
+export { LpmTrie, LpmKeyV4, LpmKeyV6, lpmKey, LPM_NO_PREALLOC, type LpmKeyShape } from './maps/lpm-trie.js';

@@ -73,6 +73,7 @@ export function evalDesc(checker: ts.TypeChecker, e0: ts.Expression, depth = 0):
     try {
       if (callee.name === 'struct') return K.struct(args[0] as string, args[1] as Record<string, K.TypeDesc<unknown>>);
       if (callee.name === 'array') return K.array(args[0] as K.TypeDesc<unknown>, args[1] as number);
+      if (callee.name === 'lpmKey') return K.lpmKey(args[0] as K.TypeDesc<unknown>, args[1] as string | undefined);
     } catch {
       return undefined; // a bad layout: the caller reports LK3010 at the expression
     }

@@ -5,7 +5,7 @@ import ts from 'typescript';
 import { CompileAbort, type SourcePos } from '../diagnostics.js';
 import type { IrFunction, IrGlobal, MapRef } from '../ir/ir.js';
 import { declareGlobal, isGlobalKind } from './globals.js';
-import { INT, type Layout } from '../ir/types.js';
+import { INT, layoutSize, type Layout } from '../ir/types.js';
 import type { CtxKind } from './context-fields.js';
 import { kernelSymbol } from './kernel.js';
 import { layoutOfExpr, layoutOfTypeNode } from './layout.js';
@@ -56,7 +56,18 @@ export interface ModuleIr {
  * Per-CPU maps compile the same way: the program sees this CPU's value, userspace one per CPU.
  */
 const ARRAY_CLASSES: ReadonlySet<string> = new Set(['ArrayMap', 'PerCpuArrayMap']);
-const MAP_CLASSES: ReadonlySet<string> = new Set(['HashMap', 'LruHashMap', 'PerCpuHashMap', 'LruPerCpuHashMap', ...ARRAY_CLASSES]);
+const MAP_CLASSES: ReadonlySet<string> = new Set(['HashMap', 'LruHashMap', 'PerCpuHashMap', 'LruPerCpuHashMap', 'LpmTrie', ...ARRAY_CLASSES]);
+
+/** An LpmTrie key: a struct starting with `prefixlen: u32` and at least one data byte after it, no trailing padding. */
+function lpmKeyProblem(key: Layout): string | undefined {
+  if (key.kind !== 'struct') return 'is not a struct';
+  const first = key.fields[0];
+  if (!first || first.name !== 'prefixlen' || first.off !== 0 || first.ty.kind !== 'int' || first.ty.name !== 'u32') return 'does not start with prefixlen: u32';
+  const last = key.fields[key.fields.length - 1]!;
+  if (key.size <= 4) return 'has no data after prefixlen';
+  if (last.off + layoutSize(last.ty) !== key.size || (key.fields[1] && key.fields[1].off !== 4)) return 'has padding (the kernel matches key_size - 4 data bytes)';
+  return undefined;
+}
 
 function maxEntriesOf(info: ModuleInfo, e: ts.NewExpression, report: (m: string, n: ts.Node) => void): number {
   const opts = e.arguments?.[0];
@@ -104,6 +115,11 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
   const value = indexed ? fromArg(0, 'value') : fromArg(1, 'value');
   if (!key || !value) {
     info.diags.report('LK3010', `map '${name}': keys and values must be integer widths or struct()/array() layouts (type Flow = Infer<typeof Flow>)`, pos(at));
+    return undefined;
+  }
+  const lpm = cls === 'LpmTrie' ? lpmKeyProblem(key) : undefined;
+  if (lpm) {
+    info.diags.report('LK3010', `LpmTrie '${name}': the key ${lpm}; use LpmKeyV4, LpmKeyV6 or lpmKey(data)`, pos(at));
     return undefined;
   }
   let bad = false;
@@ -201,7 +217,7 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
             if (g) globals.push(g);
             continue;
           }
-          if ((kind === 'struct' || kind === 'array') && isConst) {
+          if ((kind === 'struct' || kind === 'array' || kind === 'lpmKey') && isConst) {
             // A layout declaration: evaluated where it is used (map types, header(), literals).
             if (!layoutOfExpr(info.checker, init)) info.diags.report('LK4005', `layout '${name}' must be built from constant struct()/array()/integer descriptors`, posOf(init));
             continue;

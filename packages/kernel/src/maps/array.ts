@@ -28,12 +28,12 @@ abstract class IndexedMap<V> extends MapDecl<u32, V> {
  * @example export const stats = new ArrayMap<u64>({ maxEntries: 4, value: u64 });
  */
 export class ArrayMap<V> extends IndexedMap<V> {
-  readonly type: MapTypeName = 'ARRAY';
+  readonly type: Extract<MapTypeName, 'ARRAY'> = 'ARRAY';
   constructor(opts: ArrayOptions<V>) { super(opts); }
 }
 
 /** BPF_MAP_TYPE_PERCPU_ARRAY: one value per CPU per slot; lock-free counters. Minimum kernel 4.6. */
 export class PerCpuArrayMap<V> extends IndexedMap<V> {
-  readonly type: MapTypeName = 'PERCPU_ARRAY';
+  readonly type: Extract<MapTypeName, 'PERCPU_ARRAY'> = 'PERCPU_ARRAY';
   constructor(opts: ArrayOptions<V>) { super(opts); }
 }

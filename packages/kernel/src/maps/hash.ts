@@ -18,25 +18,25 @@ abstract class KeyedMap<K, V> extends MapDecl<K, V> {
  * @example export const counts = new HashMap<u32, u64>({ maxEntries: 1024, key: u32, value: u64 });
  */
 export class HashMap<K, V> extends KeyedMap<K, V> {
-  readonly type: MapTypeName = 'HASH';
+  readonly type: Extract<MapTypeName, 'HASH'> = 'HASH';
   constructor(opts: MapOptions<K, V>) { super(opts); }
 }
 
 /** BPF_MAP_TYPE_PERCPU_HASH: each CPU sees its own value. Minimum kernel 4.6. */
 export class PerCpuHashMap<K, V> extends KeyedMap<K, V> {
-  readonly type: MapTypeName = 'PERCPU_HASH';
+  readonly type: Extract<MapTypeName, 'PERCPU_HASH'> = 'PERCPU_HASH';
   constructor(opts: MapOptions<K, V>) { super(opts); }
 }
 
 /** BPF_MAP_TYPE_LRU_HASH: evicts the least recently used entry when full. Minimum kernel 4.10. */
 export class LruHashMap<K, V> extends KeyedMap<K, V> {
-  readonly type: MapTypeName = 'LRU_HASH';
+  readonly type: Extract<MapTypeName, 'LRU_HASH'> = 'LRU_HASH';
   constructor(opts: MapOptions<K, V>) { super(opts); }
 }
 
 /** BPF_MAP_TYPE_LRU_PERCPU_HASH. Minimum kernel 4.10. */
 export class LruPerCpuHashMap<K, V> extends KeyedMap<K, V> {
-  readonly type: MapTypeName = 'LRU_PERCPU_HASH';
+  readonly type: Extract<MapTypeName, 'LRU_PERCPU_HASH'> = 'LRU_PERCPU_HASH';
   constructor(opts: MapOptions<K, V>) { super(opts); }
 }
 
