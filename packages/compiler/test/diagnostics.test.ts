@@ -21,7 +21,7 @@ const CASES: Array<[string, string, string]> = [
   ['LK3009 unknown ctx field', `export const p = xdp((ctx) => (ctx as unknown as { len: u32 }).len);`, '2:31 LK3009'],
   ['LK5003 non-constant loop bound', `export const p = xdp((ctx) => { let s: u32 = 0; for (let i: u32 = 0; i < ctx.rxQueueIndex; i++) s += i; return s; });`, '2:49 LK5003'],
   ['LK1001 unsupported syntax', `export const p = xdp((ctx) => { const o = { a: 1 }; return XdpAction.PASS; });`, '2:43 LK1001'],
-  ['LK4007 module state', `export const n = 5;\nexport const p = xdp((ctx) => XdpAction.PASS);`, '2:14 LK4007'],
+  ['LK4007 module state', `export let n = 5;\nexport const p = xdp((ctx) => XdpAction.PASS);`, '2:12 LK4007'],
 ];
 
 for (const [name, body, want] of CASES) {

@@ -9,6 +9,9 @@ import { successors, type Block, type BinOp, type CondOp, type Inst, type IrFunc
 import { layoutAlign, layoutSize, type IntTy, type Layout, type Ty } from '../ir/types.js';
 import { threadJumps } from '../ir/thread.js';
 import { reuseCtxPointers } from '../ir/ctx-cse.js';
+import { mergeReturns } from '../ir/returns.js';
+import { reuseLoads } from '../ir/load-cse.js';
+import { compareSwapped } from '../ir/swap-compare.js';
 import { Frame, imm, pr, R10, vr, type MBlock, type MFunction, type MInst, type MReg, type MSrc } from './mir.js';
 
 const HELPER = { lookup: 1, update: 2, delete: 3, ringbufOutput: 130 } as const;
@@ -95,8 +98,10 @@ class Selector {
   private move(dst: MReg, o: Operand, pos: SourcePos): void {
     const slot = o.kind === 'reg' ? this.slots.get(o.reg.id) : undefined;
     if (slot !== undefined) {
-      this.emit({ k: 'mov', w64: true, dst, src: R10, pos });
-      this.emit({ k: 'alu', w64: true, op: 'ADD', dst, src: imm(slot), pos });
+      // `dst = off; dst += r10`, not `dst = r10; dst += off`: a vreg copied from r10 is hinted
+      // to r10 by the allocator, and `r10 += off` is refused ("frame pointer is read only").
+      this.emit({ k: 'mov', w64: true, dst, src: imm(slot), pos });
+      this.emit({ k: 'alu', w64: true, op: 'ADD', dst, src: R10, pos });
     } else if (o.kind === 'const') this.movConst(dst, o.value, pos);
     else this.emit({ k: 'mov', w64: true, dst, src: vr(o.reg.id), pos });
   }
@@ -357,5 +362,8 @@ export function evalCond(c: CondOp, a: bigint, b: bigint, _signed: boolean): boo
 export function selectInstructions(fn: IrFunction): MFunction {
   threadJumps(fn);
   reuseCtxPointers(fn);
+  reuseLoads(fn);
+  compareSwapped(fn);
+  mergeReturns(fn);
   return new Selector(fn).run();
 }

@@ -4,6 +4,7 @@
 // value ending last is spilled to an 8-byte, 8-aligned stack slot with DW
 // loads/stores around each use/def, and allocation runs again.
 // Later: interval splitting, rematerialisation of constants/r10+k, shared spill slots.
+import { extensionPeepholes } from './peephole.js';
 import type { Reg } from '@lockne/obj';
 import { coalesceCopies } from './coalesce.js';
 import { intervals, liveSets, type FixedRanges, type Interval } from './liveness.js';
@@ -142,6 +143,7 @@ export function allocateRegisters(fn: MFunction): void {
   fn.blocks.forEach((b, k) => { b.insts = best.blocks[k]!.insts; });
   fn.nextVreg = best.nextVreg;
   fn.frame.adopt(best.frame);
+  extensionPeepholes(fn); // on physical registers: copies are coalesced by now
 }
 
 function allocateOnce(fn: MFunction): void {

@@ -16,8 +16,9 @@ import { lowerCondValue } from './conditions.js';
 import { tracingCtxCall } from './tracing.js';
 import { globalOf } from './globals.js';
 import { BUFFER_HELPERS, bufferHelperCall } from './helper-memory.js';
+import { moduleConstOf } from './constants.js';
 
-const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
+export const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
   [ts.SyntaxKind.PlusToken]: 'add', [ts.SyntaxKind.MinusToken]: 'sub', [ts.SyntaxKind.AsteriskToken]: 'mul',
   [ts.SyntaxKind.SlashToken]: 'div', [ts.SyntaxKind.PercentToken]: 'mod', [ts.SyntaxKind.AmpersandToken]: 'and',
   [ts.SyntaxKind.BarToken]: 'or', [ts.SyntaxKind.CaretToken]: 'xor', [ts.SyntaxKind.LessThanLessThanToken]: 'shl',
@@ -43,7 +44,8 @@ function swapBytes(v: bigint, bits: 16 | 32): bigint {
   return out;
 }
 
-function fold(op: BinOp, a: bigint, b: bigint): bigint {
+/** An operator over untyped constants (arbitrary precision; the use site checks the width). */
+export function fold(op: BinOp, a: bigint, b: bigint): bigint {
   switch (op) {
     case 'add': return a + b;
     case 'sub': return a - b;
@@ -147,6 +149,8 @@ function identifier(L: Lowerer, node: ts.Identifier): Val {
   const local = sym && L.locals.get(sym);
   if (local?.kind === 'var') return { kind: 'val', op: reg(local.vreg), ty: local.vreg.ty };
   if (local?.kind === 'const') return { kind: 'lit', value: local.value, big: local.big };
+  const mc = moduleConstOf(L.mod, sym);
+  if (mc) return { kind: 'lit', value: mc.value, big: mc.big };
   const map = sym && L.mod.maps.get(sym);
   if (map) return { kind: 'map', map };
   const g = globalOf(L.mod, sym);

@@ -11,6 +11,7 @@ import type { IrGlobal } from '../ir/ir.js';
 import { fits, type IntTy } from '../ir/types.js';
 import { layoutOfExpr } from './layout.js';
 import type { ModuleInfo } from './lower.js';
+import { constExpr } from './constants.js';
 
 const SECTIONS: Record<string, IrGlobal['section']> = { rodata: '.rodata', data: '.data', bss: '.bss' };
 
@@ -33,19 +34,9 @@ function encode(v: bigint, t: IntTy): Uint8Array {
   return out;
 }
 
-/** The constant an initialiser denotes (number or bigint literal, possibly negated). */
+/** The constant an initialiser denotes (literals, module constants, folded operators). */
 function constant(info: ModuleInfo, e: ts.Expression): bigint | undefined {
-  const t = info.checker.getTypeAtLocation(e);
-  if (t.isNumberLiteral() && Number.isInteger(t.value)) return BigInt(t.value);
-  if (t.flags & ts.TypeFlags.BigIntLiteral) {
-    const v = (t as ts.BigIntLiteralType).value;
-    return BigInt(`${v.negative ? '-' : ''}${v.base10Value}`);
-  }
-  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) {
-    const inner = constant(info, e.operand);
-    return inner === undefined ? undefined : -inner;
-  }
-  return undefined;
+  return constExpr(info, e)?.value;
 }
 
 /**

@@ -12,6 +12,7 @@ import { layoutOfExpr, layoutOfTypeNode } from './layout.js';
 import { Lowerer, type ModuleInfo } from './lower.js';
 import { lowerExpr } from './expressions.js';
 import { lowerStatements } from './statements.js';
+import { constExpr, declareModuleConst } from './constants.js';
 
 /** Program kinds this version compiles, with their ELF section, prog type and context. */
 // `writable`: ctx fields the kernel's *_is_valid_access lets this kind write (docs/language.md).
@@ -74,9 +75,9 @@ function maxEntriesOf(info: ModuleInfo, e: ts.NewExpression, report: (m: string,
   if (opts && ts.isObjectLiteralExpression(opts)) {
     for (const p of opts.properties) {
       if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'maxEntries') {
-        const t = info.checker.getTypeAtLocation(p.initializer);
-        if (t.isNumberLiteral()) return t.value;
-        report('maxEntries must be a compile-time constant', p.initializer);
+        const c = constExpr(info, p.initializer);
+        if (c && c.value >= 0n && c.value <= 0xffffffffn) return Number(c.value);
+        report(c ? `maxEntries ${c.value} is outside 0..4294967295` : 'maxEntries must be a compile-time constant', p.initializer);
         return 0;
       }
     }
@@ -134,9 +135,9 @@ function declareRingBuf(info: ModuleInfo, name: string, e: ts.NewExpression, at:
   const p = o && ts.isObjectLiteralExpression(o)
     ? o.properties.find((x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && ts.isIdentifier(x.name) && x.name.text === 'size')
     : undefined;
-  const t = p && info.checker.getTypeAtLocation(p.initializer);
-  const size = t?.isNumberLiteral() ? t.value : undefined;
-  if (size === undefined || size <= 0 || (size & (size - 1)) !== 0) {
+  const c = p && constExpr(info, p.initializer);
+  const size = c && c.value > 0n && c.value <= 0x80000000n && (c.value & (c.value - 1n)) === 0n ? Number(c.value) : undefined;
+  if (size === undefined) {
     info.diags.report('LK4005', `ring buffer '${name}' needs a constant power-of-two size`, at);
     return undefined;
   }
@@ -229,7 +230,11 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
           }
           if (kind) { info.diags.report('LK4006', `program kind '${kind}' is not supported by this version`, posOf(init)); continue; }
         }
-        info.diags.report('LK4007', `module-level '${name}' is neither a map nor a program`, posOf(d));
+        // `const PORT = 53`, `const SLOTS = 4 * 1024`: an untyped compile-time constant.
+        const c = isConst ? constExpr(info, init) : undefined;
+        const sym = c && info.checker.getSymbolAtLocation(d.name);
+        if (c && sym) { declareModuleConst(info, sym, c); continue; }
+        info.diags.report('LK4007', `module-level '${name}' is neither a map, a program nor an integer constant`, posOf(d));
       }
       continue;
     }

@@ -8,6 +8,7 @@ import { widthOf } from './kernel.js';
 import { layoutOfTypeNode } from './layout.js';
 import { aggregate } from './memory.js';
 import type { Lowerer } from './lower.js';
+import { moduleConstOf } from './constants.js';
 
 export function lowerStatements(L: Lowerer, stmts: readonly ts.Statement[]): void {
   for (const s of stmts) lowerStatement(L, s);
@@ -182,7 +183,7 @@ function lowerConstProbe(L: Lowerer, e: ts.Expression): boolean {
   if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) return lowerConstProbe(L, e.operand);
   if (ts.isIdentifier(e)) {
     const sym = L.symbolOf(e);
-    return !!sym && L.locals.get(sym)?.kind === 'const';
+    return !!sym && (L.locals.get(sym)?.kind === 'const' || moduleConstOf(L.mod, sym) !== undefined);
   }
   if (ts.isCallExpression(e) && e.arguments.length === 1) return lowerConstProbe(L, e.arguments[0]!); // u32(10)
   const t = L.checker.getTypeAtLocation(e);

@@ -11,6 +11,6 @@ sum:  ; section xdp
 ; test.bpf.ts:5 return s > 20 ? XdpAction.PASS : XdpAction.DROP;
     7: if w2 <= 20 goto +2
     8: r0 = 2
-    9: goto +1
+    9: exit
    10: r0 = 1
    11: exit
