@@ -98,10 +98,10 @@ class Selector {
   private move(dst: MReg, o: Operand, pos: SourcePos): void {
     const slot = o.kind === 'reg' ? this.slots.get(o.reg.id) : undefined;
     if (slot !== undefined) {
-      // `dst = off; dst += r10`, not `dst = r10; dst += off`: a vreg copied from r10 is hinted
-      // to r10 by the allocator, and `r10 += off` is refused ("frame pointer is read only").
-      this.emit({ k: 'mov', w64: true, dst, src: imm(slot), pos });
-      this.emit({ k: 'alu', w64: true, op: 'ADD', dst, src: R10, pos });
+      // A stack address, `dst = r10; dst += off` as clang writes it. The
+      // allocator never places dst in r10 itself (see the hint filter in regalloc.ts).
+      this.emit({ k: 'mov', w64: true, dst, src: R10, pos });
+      this.emit({ k: 'alu', w64: true, op: 'ADD', dst, src: imm(slot), pos });
     } else if (o.kind === 'const') this.movConst(dst, o.value, pos);
     else this.emit({ k: 'mov', w64: true, dst, src: vr(o.reg.id), pos });
   }

@@ -31,7 +31,9 @@ function scan(fn: MFunction, unspillable: Set<number>): Result {
     for (let k = active.length - 1; k >= 0; k--) if (active[k]!.end < it.start) active.splice(k, 1);
     const taken = new Set(active.map((a) => assign.get(a.v)!));
     const ok = (p: Reg): boolean => !taken.has(p) && !conflicts(fixed, p, it);
-    const hints: Reg[] = [...it.hintP].map((p) => p as Reg);
+    // Only allocatable registers may come from a hint: a copy from r10 (the
+    // frame pointer) must not place the value in r10 itself.
+    const hints: Reg[] = [...it.hintP].filter((p) => ORDER.includes(p as Reg)).map((p) => p as Reg);
     for (const v of it.hintV) { const p = assign.get(v); if (p !== undefined) hints.push(p); }
     const choice = [...hints, ...ORDER].find(ok);
     if (choice !== undefined) {
