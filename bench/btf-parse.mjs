@@ -20,8 +20,9 @@
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { compare, renderTable, row, writeResult } from './lib/report.mjs';
+import { compare, row } from './lib/report.mjs';
 import { median, round } from './lib/stats.mjs';
+import { runMain, runStandalone } from './lib/standalone.mjs';
 
 export const name = 'btf-parse';
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -155,28 +156,7 @@ export async function run({ bins, quick, log }) {
   };
 }
 
-async function standalone() {
-  const { buildC } = await import('./lib/build-c.mjs');
-  const { load1, machineInfo } = await import('./lib/machine.mjs');
-  const quick = process.argv.includes('--quick');
-  const bins = buildC();
-  const loadStart = load1();
-  const t0 = Date.now();
-  const result = await run({ bins, quick, log: (s) => console.log(`  ${s}`) });
-  const full = {
-    ...result, date: new Date().toISOString(), quick, seconds: Math.round((Date.now() - t0) / 100) / 10,
-    machine: machineInfo(bins.version), loadAverage1m: { start: loadStart, end: load1() },
-  };
-  // As bench/run.mjs: a --quick run only prints (run.mjs refreshes the README table).
-  if (quick) console.log(`\n${renderTable([full])}`);
-  else console.log(`  -> ${writeResult(full)}`);
-}
-
 if (process.argv[1] === self) {
   const i = process.argv.indexOf('--child');
-  const main = i >= 0 ? child(process.argv[i + 1], Number(process.argv[i + 2])) : standalone();
-  main.catch((e) => {
-    console.error(e instanceof Error ? e.stack : e);
-    process.exitCode = 1;
-  });
+  runMain(i >= 0 ? child(process.argv[i + 1], Number(process.argv[i + 2])) : runStandalone(run));
 }

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, round } from '../lib/stats.mjs';
 import { packets } from './packets.mjs';
+import { runMain, runStandalone } from '../lib/standalone.mjs';
 
 export const name = 'compiler';
 const INSN_GOAL = 1.1;
@@ -224,25 +225,4 @@ function updateCompilerSection(result) {
   writeFileSync(README, `${text.slice(0, a + START.length)}\n${renderCompilerTable(result)}\n${text.slice(b)}`);
 }
 
-async function standalone() {
-  const { load1, machineInfo } = await import('../lib/machine.mjs');
-  const { buildC } = await import('../lib/build-c.mjs');
-  const { writeResult } = await import('../lib/report.mjs');
-  const quick = process.argv.includes('--quick');
-  const loadStart = load1();
-  const t0 = Date.now();
-  const result = await run({ quick, log: (x) => console.log(`  ${x}`) });
-  if (quick) return;
-  const full = {
-    ...result, date: new Date().toISOString(), quick, seconds: Math.round((Date.now() - t0) / 100) / 10,
-    machine: machineInfo(buildC().version), loadAverage1m: { start: loadStart, end: load1() },
-  };
-  console.log(`  -> ${writeResult(full)}`);
-}
-
-if (process.argv[1] === self) {
-  standalone().catch((e) => {
-    console.error(e instanceof Error ? e.stack : e);
-    process.exitCode = 1;
-  });
-}
+if (process.argv[1] === self) runMain(runStandalone(run, { printQuick: false }));
