@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const pure = process.argv.includes('--pure');
-const roots = pure ? ['packages/obj', 'packages/kernel'] : ['packages/obj', 'packages/kernel', 'packages/bpf', 'packages/compiler'];
+const roots = pure ? ['packages/obj', 'packages/kernel'] : ['packages/obj', 'packages/kernel', 'packages/bpf', 'packages/compiler', 'apps/lockne'];
 const files = [];
 function walk(dir) {
   let entries;

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   clang llvm libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev pkg-config gcc make python3
   iproute2 iputils-ping tcpdump iperf3 socat procps util-linux
+  wireguard-go wireguard-tools microsocks proxychains4 dnsutils
 )
 missing=()
 for p in "${packages[@]}"; do
