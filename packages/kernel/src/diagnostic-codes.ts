@@ -49,7 +49,7 @@ export const DIAGNOSTICS = {
 
   LK3001: d('unchecked-null', 'a map lookup, reserve or header() result is used before a null check'),
   LK3002: d('stale-packet-pointer', 'a header view is used after a helper that can move packet data (adjustHead, storeBytes, ...)'),
-  LK3003: d('unbounded-index', 'an array index is not provably below the array length'),
+  LK3003: d('unbounded-index', 'a constant array index is out of range, or this memory cannot be indexed by a variable'),
   LK3004: d('ringbuf-record-leak', 'a reserved ring buffer record is not submitted or discarded on every path'),
   LK3005: d('spin-lock-misuse', 'a spin lock is held across a helper call, return or second lock, or not released'),
   LK3006: d('readonly-context-field', 'this context field is read-only for this program kind'),

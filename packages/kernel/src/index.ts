@@ -12,6 +12,7 @@ export {
   TcAction, CgroupVerdict, type SkBuffContext, type SocketFilterContext, type TcContext, type CgroupSkbContext,
 } from './context/skbuff.js';
 export type { SockContext, SockAddrContext } from './context/sock.js';
+export type { SockoptContext, SetsockoptContext, GetsockoptContext } from './context/sockopt.js';
 export type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult, ArgIndex } from './context/tracing.js';
 export * from './programs.js';
 export { MapDecl, MapTypes, UpdateFlag, nameMaps, type Ref, type MapOptions, type MapTypeName, type Pinning, type HelperResult } from './maps/common.js';

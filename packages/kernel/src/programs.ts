@@ -4,16 +4,17 @@
 import type { XdpContext, XdpAction } from './context/xdp.js';
 import type { SocketFilterContext, TcContext, CgroupSkbContext, TcAction, CgroupVerdict } from './context/skbuff.js';
 import type { SockContext, SockAddrContext } from './context/sock.js';
+import type { SetsockoptContext, GetsockoptContext } from './context/sockopt.js';
 import type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult } from './context/tracing.js';
 import type { u32 } from './ints.js';
 
 /** Program kinds the compiler knows, keyed like @lockne/bpf ProgType names. */
 export type ProgramKind =
-  | 'xdp' | 'tc' | 'tcx' | 'socketFilter' | 'cgroupSkb' | 'cgroupSock' | 'cgroupSockAddr'
+  | 'xdp' | 'tc' | 'tcx' | 'socketFilter' | 'cgroupSkb' | 'cgroupSock' | 'cgroupSockAddr' | 'cgroupSockopt'
   | 'tracepoint' | 'rawTracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe';
 
 /** BPF_PROG_TYPE_* names (as in @lockne/bpf `ProgType`). */
-export type ProgTypeName = 'XDP' | 'SCHED_CLS' | 'SOCKET_FILTER' | 'CGROUP_SKB' | 'CGROUP_SOCK' | 'CGROUP_SOCK_ADDR' | 'TRACEPOINT' | 'RAW_TRACEPOINT' | 'KPROBE';
+export type ProgTypeName = 'XDP' | 'SCHED_CLS' | 'SOCKET_FILTER' | 'CGROUP_SKB' | 'CGROUP_SOCK' | 'CGROUP_SOCK_ADDR' | 'CGROUP_SOCKOPT' | 'TRACEPOINT' | 'RAW_TRACEPOINT' | 'KPROBE';
 
 /** What a program wrapper returns: plain data, readable in Node. */
 export interface ProgramDecl<Ctx = unknown> {
@@ -85,6 +86,24 @@ const ADDR_ATTACH: Record<CgroupSockAddrHook, string> = {
 export function cgroupSockAddr(hook: CgroupSockAddrHook, fn: (ctx: SockAddrContext) => CgroupVerdict): ProgramDecl<SockAddrContext> {
   if (!(hook in ADDR_ATTACH)) throw new TypeError(`cgroupSockAddr(${JSON.stringify(hook)}): unknown hook`);
   return decl('cgroupSockAddr', `cgroup/${hook}`, 'CGROUP_SOCK_ADDR', ADDR_ATTACH[hook], fn);
+}
+
+/** Hooks of cgroup sockopt programs. */
+export type CgroupSockoptHook = 'setsockopt' | 'getsockopt';
+
+/**
+ * cgroup sockopt program, section `cgroup/setsockopt` or `cgroup/getsockopt`
+ * (BPF_PROG_TYPE_CGROUP_SOCKOPT). Returning `CgroupVerdict.REJECT` makes the call
+ * fail with EPERM. Minimum kernel 5.3.
+ * @example
+ * export const keepMark = cgroupSockopt('setsockopt', (ctx) =>
+ *   ctx.level === 1 && ctx.optname === 36 ? CgroupVerdict.REJECT : CgroupVerdict.ALLOW); // SOL_SOCKET, SO_MARK
+ */
+export function cgroupSockopt(hook: 'setsockopt', fn: (ctx: SetsockoptContext) => CgroupVerdict): ProgramDecl<SetsockoptContext>;
+export function cgroupSockopt(hook: 'getsockopt', fn: (ctx: GetsockoptContext) => CgroupVerdict): ProgramDecl<GetsockoptContext>;
+export function cgroupSockopt(hook: CgroupSockoptHook, fn: (ctx: never) => CgroupVerdict): ProgramDecl<never> {
+  if (hook !== 'setsockopt' && hook !== 'getsockopt') throw new TypeError(`cgroupSockopt(${JSON.stringify(hook)}): unknown hook (setsockopt or getsockopt)`);
+  return decl<never>('cgroupSockopt', `cgroup/${hook}`, 'CGROUP_SOCKOPT', hook === 'setsockopt' ? 'CGROUP_SETSOCKOPT' : 'CGROUP_GETSOCKOPT', fn);
 }
 
 /** Tracepoint program, section `tracepoint/<category>/<name>`. Minimum kernel 4.7. */

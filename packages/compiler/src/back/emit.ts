@@ -42,7 +42,7 @@ export function emitProgram(fn: MFunction): EmittedProgram {
           break;
         case 'neg': i.w64 ? b.neg64(p(i.dst)) : b.neg32(p(i.dst)); break;
         case 'end': b.endian('be', p(i.dst), i.bits); break;
-        case 'atomic': b.atomicAdd(i.size, p(i.base), p(i.src), i.off); break;
+        case 'atomic': b.atomic(i.op, i.size, p(i.base), p(i.src), i.off); break;
         case 'movsx': b.movsx64(p(i.dst), p(i.src), i.bits); break;
         case 'ld64': b.ldImm64(p(i.dst), i.value); break;
         case 'ldmap': mapRelocs.push({ insnOff: at, map: i.map }); b.ldMapFd(p(i.dst), 0); break;

@@ -154,9 +154,26 @@ class Selector {
         if (i.dst) this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: pr(0), pos });
         return;
       }
-      case 'atomicAdd': {
+      case 'atomic': {
         const m = this.mem(i.base, i.off);
-        this.emit({ k: 'atomic', size: i.ty.bits === 64 ? 'DW' : 'W', base: m.base, off: m.off, src: this.regOf(i.value, pos), pos });
+        const size = i.ty.bits === 64 ? 'DW' : 'W';
+        if (i.aop === 'cmpxchg') {
+          // R0 holds the expected value in and the old value out (32-bit forms zero-extend it).
+          this.move(pr(0), i.expected ?? { kind: 'const', value: 0n, ty: i.ty }, pos);
+          this.emit({ k: 'atomic', op: 'CMPXCHG', size, base: m.base, off: m.off, src: this.regOf(i.value, pos), pos });
+          if (i.dst) this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: pr(0), pos });
+          return;
+        }
+        const name = i.aop.toUpperCase() as 'ADD' | 'AND' | 'OR' | 'XOR' | 'XCHG';
+        if (!i.dst && name !== 'XCHG') {
+          this.emit({ k: 'atomic', op: name, size, base: m.base, off: m.off, src: this.regOf(i.value, pos), pos });
+          return;
+        }
+        // The old value comes back in the source register: give it a register of its own.
+        const t = this.temp();
+        this.move(t, i.value, pos);
+        this.emit({ k: 'atomic', op: name === 'XCHG' ? 'XCHG' : `FETCH_${name}`, size, base: m.base, off: m.off, src: t, pos });
+        if (i.dst) this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: t, pos });
         return;
       }
       case 'copy': return this.move(vr(i.dst.id), i.src, pos);
@@ -209,6 +226,13 @@ class Selector {
       }
       // LD_IMM64 naming the global: the emitter records the relocation like a map's.
       case 'globalAddr': return this.emit({ k: 'ldmap', dst: vr(i.dst.id), map: i.global, pos });
+      case 'mapCall': {
+        i.args.forEach((a, n) => this.move(pr((n + 2) as 2 | 3 | 4 | 5), a, pos));
+        this.emit({ k: 'ldmap', dst: pr(1), map: i.map.name, pos });
+        this.emit({ k: 'call', helper: i.helper, nargs: i.args.length + 1, pos });
+        if (i.dst) this.result(i.dst, pos);
+        return;
+      }
       case 'call': {
         i.args.forEach((a, n) => this.move(pr((n + 1) as 1 | 2 | 3 | 4 | 5), a, pos));
         this.emit({ k: 'call', helper: i.helper, nargs: i.args.length, pos });

@@ -2,7 +2,7 @@
 // blocks that are already in final layout order. Instruction selection produces
 // it, the register allocator rewrites virtual registers into physical ones, and
 // the emitter encodes it. Peepholes run on this form.
-import type { AluOp, JmpCondName, Reg, SizeName } from '@lockne/obj';
+import type { AluOp, AtomicOpName, JmpCondName, Reg, SizeName } from '@lockne/obj';
 import type { SourcePos } from '../diagnostics.js';
 
 /** A virtual register (allocated later) or a precoloured physical one. */
@@ -20,7 +20,8 @@ export type MInst =
   | { k: 'stx'; size: SizeName; base: MReg; off: number; src: MReg; pos: SourcePos }
   | { k: 'st'; size: SizeName; base: MReg; off: number; imm: number; pos: SourcePos }
   | { k: 'end'; dst: MReg; bits: 16 | 32; pos: SourcePos }
-  | { k: 'atomic'; size: 'W' | 'DW'; base: MReg; off: number; src: MReg; pos: SourcePos }
+  /** BPF_ATOMIC: FETCH_* and XCHG write the old value into src; CMPXCHG compares with and writes R0. */
+  | { k: 'atomic'; op: AtomicOpName; size: 'W' | 'DW'; base: MReg; off: number; src: MReg; pos: SourcePos }
   | { k: 'call'; helper: number; nargs: number; pos: SourcePos }
   | { k: 'exit'; pos: SourcePos }
   | { k: 'jcc'; op: JmpCondName; w32: boolean; a: MReg; b: MSrc; target: number; pos: SourcePos }
@@ -54,13 +55,18 @@ function isReg(s: MSrc): s is MReg {
   return s.kind !== 'imm';
 }
 
+/** Atomic operations that return the old value (in src, or R0 for CMPXCHG). */
+export function fetches(op: AtomicOpName): boolean {
+  return op.startsWith('FETCH_') || op === 'XCHG' || op === 'CMPXCHG';
+}
+
 /** Registers an instruction reads. */
 export function uses(i: MInst): MReg[] {
   switch (i.k) {
     case 'mov': return isReg(i.src) ? [i.src] : [];
     case 'alu': return isReg(i.src) ? [i.dst, i.src] : [i.dst];
     case 'neg': case 'end': return [i.dst];
-    case 'atomic': return [i.base, i.src];
+    case 'atomic': return i.op === 'CMPXCHG' ? [i.base, i.src, pr(0)] : [i.base, i.src];
     case 'movsx': return [i.src];
     case 'ld64': case 'ldmap': case 'ja': return [];
     case 'ldx': return [i.base];
@@ -77,6 +83,7 @@ export function defs(i: MInst): MReg[] {
   switch (i.k) {
     case 'mov': case 'alu': case 'neg': case 'end': case 'movsx': case 'ld64': case 'ldmap': case 'ldx': return [i.dst];
     case 'call': return CALL_CLOBBERS.map(pr);
+    case 'atomic': return i.op === 'CMPXCHG' ? [pr(0)] : fetches(i.op) ? [i.src] : [];
     default: return [];
   }
 }
@@ -92,7 +99,7 @@ export function mapRegs(i: MInst, f: (r: MReg, role: 'use' | 'def' | 'both') => 
     case 'mov': return { ...i, src: isReg(i.src) ? f(i.src, 'use') : i.src, dst: f(i.dst, 'def') };
     case 'alu': return { ...i, src: isReg(i.src) ? f(i.src, 'use') : i.src, dst: f(i.dst, 'both') };
     case 'neg': case 'end': return { ...i, dst: f(i.dst, 'both') };
-    case 'atomic': return { ...i, base: f(i.base, 'use'), src: f(i.src, 'use') };
+    case 'atomic': return { ...i, base: f(i.base, 'use'), src: f(i.src, fetches(i.op) && i.op !== 'CMPXCHG' ? 'both' : 'use') };
     case 'movsx': return { ...i, src: f(i.src, 'use'), dst: f(i.dst, 'def') };
     case 'ld64': case 'ldmap': return { ...i, dst: f(i.dst, 'def') };
     case 'ldx': return { ...i, base: f(i.base, 'use'), dst: f(i.dst, 'def') };

@@ -5,9 +5,9 @@ import ts from 'typescript';
 import { helperId } from '@lockne/obj';
 import { HELPER_BINDINGS } from '@lockne/kernel';
 import { konst, reg, type BinOp, type Operand, type VReg } from '../ir/ir.js';
-import { BOOL, INT, isIntName, nullable, ptr, sameTy, wrap, type IntTy, type Ty } from '../ir/types.js';
+import { BOOL, INT, isIntName, ptr, sameTy, wrap, type IntTy, type Ty } from '../ir/types.js';
 import { ctxField } from './context-fields.js';
-import { aggregate, header, memOf } from './memory.js';
+import { aggregate, ctxArrayMem, ctxSocket, header, loadMem, memOf, storeMem, withElement } from './memory.js';
 import { inlineCall, userFunction } from './inline.js';
 import { layoutOfExpr } from './layout.js';
 import { kernelSymbol, widthOf } from './kernel.js';
@@ -17,6 +17,10 @@ import { tracingCtxCall } from './tracing.js';
 import { globalOf } from './globals.js';
 import { BUFFER_HELPERS, bufferHelperCall } from './helper-memory.js';
 import { moduleConstOf } from './constants.js';
+import { atomicCall, isAtomic } from './atomics.js';
+import { checkGplHelper } from './gpl.js';
+import { ringbufCall } from './ringbuf.js';
+import { skStorageCall } from './storage.js';
 
 export const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
   [ts.SyntaxKind.PlusToken]: 'add', [ts.SyntaxKind.MinusToken]: 'sub', [ts.SyntaxKind.AsteriskToken]: 'mul',
@@ -181,16 +185,19 @@ function constantOf(L: Lowerer, node: ts.Expression): Val | undefined {
 /** Read memory: an integer is loaded, a struct/array stays a place for its fields. */
 function readMem(L: Lowerer, m: Mem, node: ts.Node): Val {
   if (m.layout.kind !== 'int') return { kind: 'mem', mem: m };
-  const dst = L.b.vreg(m.layout);
-  L.b.emit({ op: 'load', dst, base: m.base, off: m.off, ty: m.layout, pos: L.pos(node) });
-  if (m.layout.signed && m.layout.bits < 64) { /* isel sign-extends signed loads */ }
+  // isel sign-extends signed loads.
+  const dst = loadMem(L, { ...m, layout: m.layout }, node);
   return { kind: 'val', op: reg(dst), ty: m.layout };
 }
 
 function property(L: Lowerer, node: ts.PropertyAccessExpression): Val {
   const base = unwrap(node.expression);
   if (ts.isIdentifier(base) && L.symbolOf(base) !== undefined && isCtx(L, base)) {
-    const field = ctxField(L.ctxKind, node.name.text);
+    const arr = ctxArrayMem(L, node);
+    if (arr) return { kind: 'mem', mem: arr };
+    const sk = ctxSocket(L, node);
+    if (sk) return { kind: 'val', op: reg(sk), ty: sk.ty };
+    const field = L.hidden.has(node.name.text) ? undefined : ctxField(L.ctxKind, node.name.text);
     if (!field) return L.fail('LK3009', `context field '${node.name.text}' is not available (${L.ctxKind})`, node);
     const dst = L.b.vreg(field.ty);
     // A wider access (be16 in a 32-bit field) loads zero-extended, so the value already fits field.ty.
@@ -204,7 +211,8 @@ function property(L: Lowerer, node: ts.PropertyAccessExpression): Val {
   return L.fail('LK1001', `property '${node.getText()}' is not supported`, node);
 }
 
-function isCtx(L: Lowerer, id: ts.Identifier): boolean {
+/** True when `id` names the program's context parameter. */
+export function isCtx(L: Lowerer, id: ts.Identifier): boolean {
   const sym = L.symbolOf(id);
   const local = sym && L.locals.get(sym);
   return local?.kind === 'var' && local.vreg === L.b.ctx;
@@ -250,24 +258,15 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
     L.b.emit({ op: 'bswap', dst, src: op, bits, pos: L.pos(node) });
     return { kind: 'val', op: reg(dst), ty };
   }
-  // atomicAdd(ref, delta): lock-prefixed add on a map value (u32/u64).
-  if (ksym && name === 'atomicAdd' && node.arguments.length === 2) {
-    const target = lowerExpr(L, node.arguments[0]!);
-    if (target.kind !== 'val' || target.ty.kind !== 'ptr' || target.op.kind !== 'reg' || target.ty.pointee?.kind !== 'int') {
-      return L.fail('LK3010', 'atomicAdd takes a Ref<u32> or Ref<u64> (a map value pointer)', node.arguments[0]!);
-    }
-    if (nullable(target.ty.ptr) && !L.narrowed.has(target.op.reg.id)) L.fail('LK3001', `'${node.arguments[0]!.getText()}' may be null: check it first`, node.arguments[0]!);
-    const ty = target.ty.pointee;
-    if (ty.bits !== 32 && ty.bits !== 64) return L.fail('LK3010', 'atomics work on u32/u64 values', node.arguments[0]!);
-    const { op } = L.operand(lowerExpr(L, node.arguments[1]!, ty), ty, node.arguments[1]!);
-    L.b.emit({ op: 'atomicAdd', base: target.op.reg, off: 0, value: op, ty, pos: L.pos(node) });
-    return { kind: 'val', op: konst(0n, INT.i32), ty: INT.i32 };
-  }
+  // atomicAdd(ref | field, delta) and the other BPF_ATOMIC operations.
+  if (ksym && isAtomic(name)) return atomicCall(L, name, node)!;
   // Helpers: bpf.ktimeGetNs(), bpf.getSocketCookie(ctx), ...
   if (ksym && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) {
-    const id = helperId(HELPER_BINDINGS[name as keyof typeof HELPER_BINDINGS]);
+    const helper = HELPER_BINDINGS[name as keyof typeof HELPER_BINDINGS];
+    const id = helperId(helper);
     if (id === undefined) return L.fail('LK6001', `helper ${name} has no id`, node);
-    if (BUFFER_HELPERS.has(name)) return bufferHelperCall(L, id, node);
+    checkGplHelper(L, helper, node);
+    if (BUFFER_HELPERS.has(name)) return bufferHelperCall(L, name, id, node);
     if (node.arguments.length > 5) L.fail('LK5004', 'helpers take at most 5 arguments', node);
     const sig = L.checker.getResolvedSignature(node);
     const args = node.arguments.map((a, n) => {
@@ -328,7 +327,8 @@ function mapCall(L: Lowerer, map: import('../ir/ir.js').MapRef, method: string, 
     L.b.emit({ op: 'tailCall', dst, map, index, pos });
     return { kind: 'val', op: reg(dst), ty: INT.i64 };
   }
-  if (map.kind === 'ringbuf') return L.fail('LK6001', `RingBuf.${method}() is not supported in this version (output only)`, node);
+  if (map.kind === 'skStorage') return skStorageCall(L, map, method, node);
+  if (map.kind === 'ringbuf') return ringbufCall(L, map, method, node) ?? L.fail('LK6001', `RingBuf.${method}() is not supported`, node);
   if (method === 'delete' && args.length === 1 && map.kind === 'hash') {
     const dst = L.b.vreg(INT.i64);
     L.b.emit({ op: 'delete', dst, map, key: key(), pos });
@@ -363,8 +363,12 @@ function prefix(L: Lowerer, node: ts.PrefixUnaryExpression, want?: Ty): Val {
   return L.fail('LK1001', 'unsupported unary operator', node);
 }
 
-/** Where an assignment writes: a `let` local, memory (map value, header field, struct field), or a ctx field. */
-type Place = { kind: 'local'; vreg: VReg } | { kind: 'mem'; base: VReg; off: number; ty: IntTy; access?: IntTy };
+/** Where an assignment writes: a `let` local, memory (map value, header field, struct field, array element), or a ctx field. */
+type Place = { kind: 'local'; vreg: VReg } | { kind: 'mem'; mem: Mem & { layout: IntTy }; access?: IntTy };
+
+function placeTy(p: Place): Ty {
+  return p.kind === 'local' ? p.vreg.ty : p.mem.layout;
+}
 
 function place(L: Lowerer, target: ts.Expression): Place {
   const t = unwrap(target);
@@ -378,24 +382,52 @@ function place(L: Lowerer, target: ts.Expression): Place {
   }
   const ctxBase = ts.isPropertyAccessExpression(t) ? unwrap(t.expression) : undefined;
   if (ts.isPropertyAccessExpression(t) && ctxBase && ts.isIdentifier(ctxBase) && isCtx(L, ctxBase)) {
-    const field = ctxField(L.ctxKind, t.name.text);
+    const field = L.hidden.has(t.name.text) ? undefined : ctxField(L.ctxKind, t.name.text);
+    if (t.name.text === 'sk' && L.ctxKind === 'bpf_sockopt') return L.fail('LK3006', `context field 'sk' is read-only`, t);
     if (!field) return L.fail('LK3009', `context field '${t.name.text}' is not available (${L.ctxKind})`, t);
+    if (field.length) return L.fail('LK3010', `assign the elements of '${t.getText()}' one by one`, t);
     if (!L.writable.has(t.name.text)) return L.fail('LK3006', `context field '${t.name.text}' is read-only for this program kind`, t);
-    return { kind: 'mem', base: L.b.ctx, off: field.off, ty: field.ty, ...(field.access ? { access: field.access } : {}) };
+    return { kind: 'mem', mem: { base: L.b.ctx, off: field.off, layout: field.ty }, ...(field.access ? { access: field.access } : {}) };
   }
   if (ts.isPropertyAccessExpression(t) || ts.isElementAccessExpression(t)) {
     const m = memOf(L, t);
-    if (m && m.layout.kind === 'int') return { kind: 'mem', base: m.base, off: m.off, ty: m.layout };
+    if (m && m.layout.kind === 'int') {
+      if (m.ctxField !== undefined && !L.writable.has(m.ctxField)) return L.fail('LK3006', `context field '${m.ctxField}' is read-only for this program kind`, t);
+      return { kind: 'mem', mem: { ...m, layout: m.layout } };
+    }
     if (m) return L.fail('LK3010', `assign the fields of '${t.getText()}' one by one`, t);
   }
   return L.fail('LK1001', `cannot assign to '${t.getText()}'`, t);
 }
 
-function readPlace(L: Lowerer, p: Place, node: ts.Node): Val {
-  if (p.kind === 'local') return { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
-  const dst = L.b.vreg(p.ty);
-  L.b.emit({ op: 'load', dst, base: p.base, off: p.off, ty: p.access ?? p.ty, pos: L.pos(node) });
-  return { kind: 'val', op: reg(dst), ty: p.ty };
+/**
+ * Read-modify-write of a place: `update(old)` gives the value to store; the
+ * result is `pick(old, new)`. Memory with a variable index does all of it only
+ * when the index is in range (the result is then 0 otherwise).
+ */
+function modify(L: Lowerer, p: Place, node: ts.Node, update: (old: Val) => Val, pick: (old: Val, nv: Val) => Val): Val {
+  if (p.kind === 'local') {
+    const old: Val = { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
+    return pick(old, writePlace(L, p, update(old), node));
+  }
+  const ty = p.mem.layout;
+  const pos = L.pos(node);
+  if (!p.mem.index?.length) {
+    const old = L.b.vreg(ty);
+    L.b.emit({ op: 'load', dst: old, base: p.mem.base, off: p.mem.off, ty: p.access ?? ty, pos });
+    const oldV: Val = { kind: 'val', op: reg(old), ty };
+    return pick(oldV, writePlace(L, p, update(oldV), node));
+  }
+  const res = L.b.vreg(ty);
+  withElement(L, p.mem, node, (e) => {
+    const old = L.b.vreg(ty);
+    L.b.emit({ op: 'load', dst: old, base: e.base, off: e.off, ty: p.access ?? ty, pos });
+    const oldV: Val = { kind: 'val', op: reg(old), ty };
+    const { op } = L.operand(update(oldV), ty, node);
+    L.b.emit({ op: 'store', base: e.base, off: e.off, value: op, ty: p.access ?? ty, pos });
+    L.b.emit({ op: 'copy', dst: res, src: L.operand(pick(oldV, { kind: 'val', op, ty }), ty, node).op, pos });
+  }, () => L.b.emit({ op: 'copy', dst: res, src: konst(0n, ty), pos }));
+  return { kind: 'val', op: reg(res), ty };
 }
 
 function writePlace(L: Lowerer, p: Place, v: Val, node: ts.Node): Val {
@@ -404,35 +436,39 @@ function writePlace(L: Lowerer, p: Place, v: Val, node: ts.Node): Val {
     if (!(op.kind === 'reg' && op.reg === p.vreg)) L.b.emit({ op: 'copy', dst: p.vreg, src: op, pos: L.pos(node) });
     return { kind: 'val', op: reg(p.vreg), ty: p.vreg.ty };
   }
-  const { op } = L.operand(v, p.ty, node);
+  const { op } = L.operand(v, p.mem.layout, node);
   // Normalised (zero-extended) values store correctly at a wider access width.
-  L.b.emit({ op: 'store', base: p.base, off: p.off, value: op, ty: p.access ?? p.ty, pos: L.pos(node) });
-  return { kind: 'val', op, ty: p.ty };
+  storeMem(L, p.mem, op, node, p.access);
+  return { kind: 'val', op, ty: p.mem.layout };
 }
 
 function increment(L: Lowerer, target: ts.Expression, op: 'add' | 'sub', postfix: boolean, node: ts.Node): Val {
   const p = place(L, target);
-  const old = readPlace(L, p, node);
-  let saved: Val = old;
-  if (postfix && p.kind === 'local' && old.kind === 'val') {
-    const t = L.b.vreg(old.ty);
-    L.b.emit({ op: 'copy', dst: t, src: old.op, pos: L.pos(node) });
-    saved = { kind: 'val', op: reg(t), ty: old.ty };
-  }
-  const nv = writePlace(L, p, binary(L, op, old, { kind: 'lit', value: 1n, big: false }, node, p.kind === 'local' ? p.vreg : undefined), node);
-  return postfix ? saved : nv;
+  let saved: Val | undefined;
+  return modify(L, p, node, (old) => {
+    saved = old;
+    if (postfix && p.kind === 'local' && old.kind === 'val') {
+      // x++ on a local computes into x: keep the old value in its own register.
+      const t = L.b.vreg(old.ty);
+      L.b.emit({ op: 'copy', dst: t, src: old.op, pos: L.pos(node) });
+      saved = { kind: 'val', op: reg(t), ty: old.ty };
+    }
+    return binary(L, op, old, { kind: 'lit', value: 1n, big: false }, node, p.kind === 'local' ? p.vreg : undefined);
+  }, (_old, nv) => (postfix ? saved! : nv));
 }
 
 function binaryExpr(L: Lowerer, node: ts.BinaryExpression, want?: Ty): Val {
   const k = node.operatorToken.kind;
   if (k === ts.SyntaxKind.EqualsToken) {
     const p = place(L, node.left);
-    return writePlace(L, p, lowerExpr(L, node.right, p.kind === 'local' ? p.vreg.ty : p.ty), node);
+    return writePlace(L, p, lowerExpr(L, node.right, placeTy(p)), node);
   }
   const compound = COMPOUND[k];
   if (compound) {
     const p = place(L, node.left);
-    return writePlace(L, p, binary(L, compound, readPlace(L, p, node), lowerExpr(L, node.right), node, p.kind === 'local' ? p.vreg : undefined), node);
+    // An element at a variable index is read and written only when in range: evaluate the right side first.
+    const early = p.kind === 'mem' && p.mem.index?.length ? lowerExpr(L, node.right) : undefined;
+    return modify(L, p, node, (old) => binary(L, compound, old, early ?? lowerExpr(L, node.right), node, p.kind === 'local' ? p.vreg : undefined), (_o, nv) => nv);
   }
   const arith = ARITH[k];
   if (arith) return binary(L, arith, lowerExpr(L, node.left, want), lowerExpr(L, node.right, want), node);

@@ -6,7 +6,7 @@
 // facts. Recursion is LK1009; nesting deeper than 8 calls is LK5002.
 import ts from 'typescript';
 import { konst, reg } from '../ir/ir.js';
-import { INT, ptr, type Layout, type Ty } from '../ir/types.js';
+import { INT, memoryKind, ptr, refPtr, type Layout, type Ty } from '../ir/types.js';
 import { lowerExpr } from './expressions.js';
 import { widthOf } from './kernel.js';
 import { layoutOfTypeNode } from './layout.js';
@@ -27,8 +27,9 @@ export function userFunction(L: Lowerer, callee: ts.Expression): ts.FunctionDecl
 function structArg(L: Lowerer, arg: ts.Expression, layout: Layout): Val {
   const unwrapped = ts.isObjectLiteralExpression(arg) || ts.isArrayLiteralExpression(arg) ? undefined : lowerExpr(L, arg);
   if (unwrapped?.kind === 'val' && unwrapped.ty.kind === 'ptr' && unwrapped.ty.pointee?.name === layout.name) return unwrapped;
-  if (unwrapped?.kind === 'mem' && unwrapped.mem.layout.name === layout.name) {
-    const dst = L.b.vreg(ptr('ref', layout));
+  if (unwrapped?.kind === 'mem' && unwrapped.mem.layout.name === layout.name && !unwrapped.mem.index?.length && memoryKind(unwrapped.mem.base.ty) !== 'ctx') {
+    // The ref remembers which memory it points into (variable indexes need to know).
+    const dst = L.b.vreg(refPtr(memoryKind(unwrapped.mem.base.ty) ?? 'ref', layout));
     L.b.emit({ op: 'ptradd', dst, base: unwrapped.mem.base, off: konst(BigInt(unwrapped.mem.off), INT.u64), pos: L.pos(arg) });
     return { kind: 'val', op: reg(dst), ty: dst.ty };
   }

@@ -34,6 +34,8 @@ function intByName(name: string): IntTy | undefined {
 /** The IR type a TS type denotes: a branded width, bool, or undefined for plain number/bigint and others. */
 export function widthOf(checker: ts.TypeChecker, t: ts.Type): Ty | undefined {
   if (t.flags & ts.TypeFlags.BooleanLike) return BOOL;
+  // Numeric enums (CgroupVerdict, XdpAction, a file's own `enum`): their members are i32 constants.
+  if (t.flags & ts.TypeFlags.EnumLike || (t.isUnion() && t.types.every((u) => u.flags & ts.TypeFlags.EnumLike && u.isNumberLiteral()))) return INT.i32;
   const alias = t.aliasSymbol?.name;
   if (alias && t.aliasSymbol?.declarations?.some(isKernelDecl)) {
     const it = intByName(alias);

@@ -17,8 +17,22 @@ export type Val =
   /** Memory holding a struct or array (a header view, map value or stack struct): read its fields. */
   | { readonly kind: 'mem'; readonly mem: Mem };
 
-/** A place in memory: base pointer + constant offset, holding `layout`. */
-export interface Mem { readonly base: VReg; readonly off: number; readonly layout: Layout }
+/**
+ * A place in memory: base pointer + constant offset (+ variable array indexes,
+ * checked and added only where the memory is accessed: memory.ts withElement), holding `layout`.
+ */
+export interface Mem {
+  readonly base: VReg;
+  readonly off: number;
+  readonly layout: Layout;
+  /** Variable indexes on the way (`a.b[i].c[j]`), outermost first. */
+  readonly index?: readonly IndexTerm[];
+  /** The context field this memory is part of (`userIp6` for `ctx.userIp6[i]`): writability is per field. */
+  readonly ctxField?: string;
+}
+
+/** `+ idx * scale` with `idx < length` checked at the access (idx is a u64 operand). */
+export interface IndexTerm { readonly idx: Operand; readonly length: number; readonly scale: number }
 
 export type Local =
   | { readonly kind: 'var'; readonly vreg: VReg; readonly mutable: boolean }
@@ -37,6 +51,8 @@ export interface ModuleInfo {
   readonly diags: DiagnosticBag;
   /** Module-level map declarations by their symbol. */
   readonly maps: Map<ts.Symbol, MapRef>;
+  /** From `license('...')`, once the declarations are read (GPL-only helpers check it). */
+  license?: string;
 }
 
 export class Lowerer {
@@ -50,6 +66,8 @@ export class Lowerer {
   readonly inline: InlineFrame[] = [];
   /** Context fields this program kind may write (the kernel's *_is_valid_access). */
   writable: ReadonlySet<string> = new Set();
+  /** Context fields this program kind may not even read (sockopt's retval at setsockopt). */
+  hidden: ReadonlySet<string> = new Set();
 
   constructor(readonly mod: ModuleInfo, name: string, node: ts.Node, readonly ctxKind: CtxKind, readonly returnTy: IntTy) {
     this.checker = mod.checker;

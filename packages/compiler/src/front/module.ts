@@ -13,20 +13,27 @@ import { Lowerer, type ModuleInfo } from './lower.js';
 import { lowerExpr } from './expressions.js';
 import { lowerStatements } from './statements.js';
 import { constExpr, declareModuleConst } from './constants.js';
+import { helperId } from '@lockne/obj';
+import { findRecordLeaks } from '../ir/record-leaks.js';
+
+const RESERVE = helperId('bpf_ringbuf_reserve')!;
+const RELEASE: ReadonlySet<number> = new Set([helperId('bpf_ringbuf_submit')!, helperId('bpf_ringbuf_discard')!]);
 
 /** Program kinds this version compiles, with their ELF section, prog type and context. */
 // `writable`: ctx fields the kernel's *_is_valid_access lets this kind write (docs/language.md).
-const TC_WRITABLE = ['mark', 'priority', 'tcIndex', 'tcClassid', 'queueMapping', 'tstamp'];
+const TC_WRITABLE = ['mark', 'priority', 'tcIndex', 'tcClassid', 'queueMapping', 'tstamp', 'cb'];
 const KINDS: Record<string, { progType: string; ctx: CtxKind; section: (args: readonly ts.Expression[]) => string; writable?: string[] }> = {
   xdp: { progType: 'XDP', ctx: 'xdp_md', section: () => 'xdp' },
   tc: { progType: 'SCHED_CLS', ctx: '__sk_buff', section: () => 'tc', writable: TC_WRITABLE },
   tcx: { progType: 'SCHED_CLS', ctx: '__sk_buff', section: (a) => `tcx/${strArg(a[0])}`, writable: TC_WRITABLE },
-  socketFilter: { progType: 'SOCKET_FILTER', ctx: '__sk_buff', section: () => 'socket' },
-  cgroupSkb: { progType: 'CGROUP_SKB', ctx: '__sk_buff', section: (a) => `cgroup_skb/${strArg(a[0])}`, writable: ['mark', 'priority', 'tstamp'] },
+  socketFilter: { progType: 'SOCKET_FILTER', ctx: '__sk_buff', section: () => 'socket', writable: ['cb'] },
+  cgroupSkb: { progType: 'CGROUP_SKB', ctx: '__sk_buff', section: (a) => `cgroup_skb/${strArg(a[0])}`, writable: ['mark', 'priority', 'tstamp', 'cb'] },
   // bound_dev_if/mark/priority are writable only at sock_create/sock_release.
   cgroupSock: { progType: 'CGROUP_SOCK', ctx: 'bpf_sock', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['boundDevIf', 'mark', 'priority'] },
-  // user_ip4/user_port are writable (rewriting them redirects connect/bind/sendmsg).
-  cgroupSockAddr: { progType: 'CGROUP_SOCK_ADDR', ctx: 'bpf_sock_addr', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['userIp4', 'userPort', 'msgSrcIp4'] },
+  // user_ip4/user_ip6/user_port are writable (rewriting them redirects connect/bind/sendmsg).
+  cgroupSockAddr: { progType: 'CGROUP_SOCK_ADDR', ctx: 'bpf_sock_addr', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['userIp4', 'userIp6', 'userPort', 'msgSrcIp4', 'msgSrcIp6'] },
+  // setsockopt may rewrite level/optname/optlen; getsockopt optlen/retval (cg_sockopt_is_valid_access).
+  cgroupSockopt: { progType: 'CGROUP_SOCKOPT', ctx: 'bpf_sockopt', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['optlen'] },
   tracepoint: { progType: 'TRACEPOINT', ctx: 'trace_event_raw', section: (a) => `tracepoint/${strArg(a[0])}/${strArg(a[1])}` },
   rawTracepoint: { progType: 'RAW_TRACEPOINT', ctx: 'bpf_raw_tracepoint_args', section: (a) => `raw_tracepoint/${strArg(a[0])}` },
 };
@@ -86,6 +93,26 @@ function maxEntriesOf(info: ModuleInfo, e: ts.NewExpression, report: (m: string,
   return 0;
 }
 
+/** The `flags:` option (a compile-time u32), 0 when absent. */
+function flagsOf(info: ModuleInfo, e: ts.NewExpression, report: (m: string, n: ts.Node) => void): number {
+  const opts = e.arguments?.[0];
+  if (!opts || !ts.isObjectLiteralExpression(opts)) return 0;
+  const p = opts.properties.find((x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && ts.isIdentifier(x.name) && x.name.text === 'flags');
+  if (!p) return 0;
+  const c = constExpr(info, p.initializer);
+  if (c && c.value >= 0n && c.value <= 0xffffffffn) return Number(c.value);
+  report(c ? `flags ${c.value} is outside 0..4294967295` : 'map flags must be a compile-time constant', p.initializer);
+  return 0;
+}
+
+/** The layout of a `key:`/`value:` descriptor option, when given. */
+function optLayout(info: ModuleInfo, e: ts.NewExpression, field: string): Layout | undefined {
+  const o = e.arguments?.[0];
+  if (!o || !ts.isObjectLiteralExpression(o)) return undefined;
+  const p = o.properties.find((x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && ts.isIdentifier(x.name) && x.name.text === field);
+  return p ? layoutOfExpr(info.checker, p.initializer) : undefined;
+}
+
 function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.Node): MapRef | undefined {
   const cls = kernelSymbol(info.checker, e.expression)?.name;
   const pos = (n: ts.Node) => {
@@ -93,6 +120,15 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
     return { file: info.file, line: line + 1, column: character + 1, text: '' };
   };
   if (cls === 'RingBuf') return declareRingBuf(info, name, e, pos(at));
+  if (cls === 'SkStorage') {
+    // The kernel wants an `int` key, a BTF value, max_entries 0 and BPF_F_NO_PREALLOC.
+    const value = (e.typeArguments?.[0] ? layoutOfTypeNode(info.checker, e.typeArguments[0]) : undefined) ?? optLayout(info, e, 'value');
+    if (!value) {
+      info.diags.report('LK3010', `SkStorage '${name}': the value must be an integer width or a struct()/array() layout`, pos(at));
+      return undefined;
+    }
+    return { name, kind: 'skStorage', key: INT.i32, value, maxEntries: 0, className: cls, flags: 1 };
+  }
   if (cls === 'ProgramArray') {
     let bad = false;
     const maxEntries = maxEntriesOf(info, e, (m, n) => { bad = true; info.diags.report('LK4005', m, pos(n)); });
@@ -104,12 +140,7 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
   }
   // Layouts from the type arguments (`HashMap<Flow, Stats>`), else from the `key:`/`value:` descriptors.
   const targs = e.typeArguments ?? [];
-  const opt = (field: string): Layout | undefined => {
-    const o = e.arguments?.[0];
-    if (!o || !ts.isObjectLiteralExpression(o)) return undefined;
-    const p = o.properties.find((x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && ts.isIdentifier(x.name) && x.name.text === field);
-    return p ? layoutOfExpr(info.checker, p.initializer) : undefined;
-  };
+  const opt = (field: string): Layout | undefined => optLayout(info, e, field);
   const fromArg = (n: number, field: string): Layout | undefined => (targs[n] ? layoutOfTypeNode(info.checker, targs[n]) : undefined) ?? opt(field);
   const indexed = ARRAY_CLASSES.has(cls);
   const key = indexed ? INT.u32 : fromArg(0, 'key');
@@ -125,8 +156,9 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
   }
   let bad = false;
   const maxEntries = maxEntriesOf(info, e, (m, n) => { bad = true; info.diags.report('LK4005', m, pos(n)); });
+  const flags = flagsOf(info, e, (m, n) => { bad = true; info.diags.report('LK4005', m, pos(n)); });
   if (bad) return undefined;
-  return { name, kind: indexed ? 'array' : 'hash', key, value, maxEntries, className: cls };
+  return { name, kind: indexed ? 'array' : 'hash', key, value, maxEntries, className: cls, ...(flags ? { flags } : {}) };
 }
 
 /** `new RingBuf({ size })`: size a constant power of two (the kernel also wants a page multiple). */
@@ -157,6 +189,12 @@ function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.Cal
   // post_bind hooks see a bound socket: its fields are read-only there.
   const postBind = kind === 'cgroupSock' && strArg(call.arguments[0]).startsWith('post_bind');
   L.writable = new Set(postBind ? [] : k.writable ?? []);
+  if (kind === 'cgroupSockopt') {
+    const set = strArg(call.arguments[0]) === 'setsockopt';
+    L.writable = new Set(set ? ['level', 'optname', 'optlen'] : ['optlen', 'retval']);
+    // retval is the kernel's result: only getsockopt (which runs after the kernel) has one.
+    if (set) L.hidden = new Set(['retval']);
+  }
   try {
     const param = fn.parameters[0];
     if (param) {
@@ -175,7 +213,11 @@ function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.Cal
     throw e;
   }
 
-  return { name, section: k.section(call.arguments), progType: k.progType, ir: L.b.finish() };
+  const ir = L.b.finish();
+  for (const leak of findRecordLeaks(ir, RESERVE, RELEASE)) {
+    info.diags.report('LK3004', `the ring buffer record reserved at line ${leak.reservedAt.line} can reach this return neither submitted nor discarded`, leak.at);
+  }
+  return { name, section: k.section(call.arguments), progType: k.progType, ir };
 }
 
 export function lowerModule(info: ModuleInfo): ModuleIr {
@@ -241,6 +283,7 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
     info.diags.report('LK1001', `${ts.SyntaxKind[st.kind]} is not supported at the top level`, posOf(st));
   }
   // Programs after maps, so a program may use a map declared below it.
+  if (license !== undefined) info.license = license;
   for (const p of pending) {
     const prog = lowerProgram(info, p.name, p.kind, p.call);
     if (prog) programs.push(prog);

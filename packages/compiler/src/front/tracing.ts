@@ -1,9 +1,13 @@
 // Context methods of tracing programs: `ctx.arg(n)` (raw tracepoints: the n-th
-// u64 of struct bpf_raw_tracepoint_args) and `ctx.args(Layout)` (tracepoints:
-// the event record, laid out as /sys/kernel/tracing/events/CAT/NAME/format says).
+// u64 of struct bpf_raw_tracepoint_args), `ctx.args(Layout)` (tracepoints:
+// the event record, laid out as /sys/kernel/tracing/events/CAT/NAME/format says)
+// and `ctx.dataLocString(loc, buf)` (a `__data_loc char[]` field of the record).
 import ts from 'typescript';
-import { reg } from '../ir/ir.js';
+import { helperId } from '@lockne/obj';
+import { konst, reg } from '../ir/ir.js';
 import { INT, ptr } from '../ir/types.js';
+import { bufferArg } from './helper-memory.js';
+import { checkGplHelper } from './gpl.js';
 import { layoutOfExpr } from './layout.js';
 import type { Lowerer, Val } from './lower.js';
 import { lowerExpr } from './expressions.js';
@@ -32,5 +36,30 @@ export function tracingCtxCall(L: Lowerer, method: string, node: ts.CallExpressi
     L.b.emit({ op: 'copy', dst, src: reg(L.b.ctx), pos: L.pos(node) });
     return { kind: 'val', op: reg(dst), ty: dst.ty };
   }
+  if (L.ctxKind === 'trace_event_raw' && method === 'dataLocString') return dataLocString(L, node);
   return undefined;
+}
+
+/**
+ * `ctx.dataLocString(loc, buf)`: a `__data_loc` field holds the string's offset
+ * from the record start (low 16 bits) and its length (high 16 bits); the C idiom
+ * `bpf_probe_read_kernel_str(&buf, sizeof(buf), (void *)ctx + (loc & 0xffff))`.
+ * Returns the bytes copied including the NUL, or a negative errno.
+ */
+function dataLocString(L: Lowerer, node: ts.CallExpression): Val {
+  const [locArg, bufArg] = node.arguments;
+  if (!locArg || !bufArg || node.arguments.length !== 2) return L.fail('LK1001', 'ctx.dataLocString(loc, buf) takes the __data_loc field and a byte array', node);
+  const helper = 'bpf_probe_read_kernel_str';
+  checkGplHelper(L, helper, node);
+  const pos = L.pos(node);
+  const loc = L.operand(lowerExpr(L, locArg, INT.u32), INT.u32, locArg).op;
+  const buf = bufferArg(L, bufArg);
+  const off = L.b.vreg(INT.u32);
+  L.b.emit({ op: 'bin', dst: off, bin: 'and', a: loc, b: konst(0xffffn, INT.u32), ty: INT.u32, pos });
+  // ctx + scalar is a pointer the helper only reads through (an ARG_ANYTHING address).
+  const src = L.b.vreg(ptr('ctx'));
+  L.b.emit({ op: 'ptradd', dst: src, base: L.b.ctx, off: reg(off), pos });
+  const dst = L.b.vreg(INT.i64);
+  L.b.emit({ op: 'call', dst, helper: helperId(helper)!, args: [buf.p, konst(BigInt(buf.size), INT.u32), reg(src)], pos });
+  return { kind: 'val', op: reg(dst), ty: INT.i64 };
 }

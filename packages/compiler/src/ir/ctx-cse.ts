@@ -10,7 +10,7 @@ import { successors } from './ir.js';
 /** ctx offset → id of the vreg holding that ctx pointer field. */
 type Avail = Map<number, number>;
 
-const CALLS = new Set<Inst['op']>(['call', 'lookup', 'update', 'delete', 'ringbufOutput']);
+const CALLS = new Set<Inst['op']>(['call', 'mapCall', 'lookup', 'update', 'delete', 'ringbufOutput']);
 
 function transfer(avail: Avail, i: Inst): void {
   if (CALLS.has(i.op)) { avail.clear(); }

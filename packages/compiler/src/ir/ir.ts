@@ -11,17 +11,21 @@ export type Operand = { readonly kind: 'reg'; readonly reg: VReg } | { readonly 
 
 export type BinOp = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'and' | 'or' | 'xor' | 'shl' | 'shr';
 export type CondOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+/** Read-modify-write operations of BPF_ATOMIC. */
+export type AtomicOp = 'add' | 'and' | 'or' | 'xor' | 'xchg' | 'cmpxchg';
 
 /** A map the program references, by its exported name. */
 export interface MapRef {
   readonly name: string;
-  /** progArray: a ProgramArray (tail-call table; u32 slots, no BTF key/value). */
-  readonly kind: 'hash' | 'array' | 'ringbuf' | 'progArray';
+  /** progArray: a ProgramArray (tail-call table; u32 slots, no BTF key/value). skStorage: SkStorage (int key, value per socket). */
+  readonly kind: 'hash' | 'array' | 'ringbuf' | 'progArray' | 'skStorage';
   readonly key: Layout;
   readonly value: Layout;
   readonly maxEntries: number;
   /** The @lockne/kernel class it was declared with ('HashMap', 'LruHashMap', 'ArrayMap'): the ELF map type. */
   readonly className?: string;
+  /** BPF_F_* map_flags from the declaration's `flags:` option (e.g. 1, BPF_F_NO_PREALLOC). */
+  readonly flags?: number;
 }
 
 /** A global variable in .rodata/.data/.bss (front/globals.ts); `bytes` is its initial value. */
@@ -53,8 +57,13 @@ export type Inst =
   | { op: 'bswap'; dst: VReg; src: Operand; bits: 16 | 32; pos: SourcePos }
   /** bpf_ringbuf_output(map, &data, sizeof(layout), flags): `data` is an integer or a stack-slot struct. */
   | { op: 'ringbufOutput'; dst: VReg | null; map: MapRef; data: Operand; layout: Layout; flags: Operand; pos: SourcePos }
-  /** `lock *(ty *)(base + off) += value` (BPF_ATOMIC ADD, W or DW). */
-  | { op: 'atomicAdd'; base: VReg; off: number; value: Operand; ty: IntTy; pos: SourcePos }
+  /**
+   * `lock *(ty *)(base + off) op= value` (BPF_ATOMIC, W or DW). With `dst` the old value is
+   * fetched into it (BPF_FETCH); `cmpxchg` stores `value` only where the old value equals `expected`.
+   */
+  | { op: 'atomic'; aop: AtomicOp; dst: VReg | null; base: VReg; off: number; value: Operand; expected?: Operand; ty: IntTy; pos: SourcePos }
+  /** A helper call whose first argument is a map (R1 = &map), then up to four more (ringbuf reserve, sk storage). */
+  | { op: 'mapCall'; dst: VReg | null; helper: number; map: MapRef; args: Operand[]; pos: SourcePos }
   /** A helper call with up to five scalar/ctx/pointer arguments. */
   | { op: 'call'; dst: VReg | null; helper: number; args: Operand[]; pos: SourcePos }
   /** `dst = &global` (LD_IMM64 relocated to the variable: a map-value pointer into its data section). */

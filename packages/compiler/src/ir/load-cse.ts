@@ -13,7 +13,7 @@ import type { IntTy } from './types.js';
 interface Entry { readonly base: number; readonly off: number; readonly size: number; readonly key: string; readonly val: Operand }
 type Avail = Map<string, Entry>;
 
-const CALLS = new Set<Inst['op']>(['call', 'lookup', 'update', 'delete', 'ringbufOutput', 'tailCall']);
+const CALLS = new Set<Inst['op']>(['call', 'mapCall', 'lookup', 'update', 'delete', 'ringbufOutput', 'tailCall']);
 /** __sk_buff fields a store reads back verbatim: mark, priority, cb[0..4]. */
 const SKB_PLAIN = (off: number, size: number): boolean => (off === 8 || off === 12 || (off >= 48 && off + size <= 68)) && size === 4;
 
@@ -29,7 +29,7 @@ function forwardable(fn: IrFunction, i: Extract<Inst, { op: 'store' }>): boolean
 
 function transfer(fn: IrFunction, avail: Avail, i: Inst): void {
   if (CALLS.has(i.op)) { avail.clear(); return; }
-  if (i.op === 'store' || i.op === 'atomicAdd') {
+  if (i.op === 'store' || i.op === 'atomic') {
     const size = i.ty.bits / 8;
     for (const [k, e] of avail) if (e.base !== i.base.id || (e.off < i.off + size && i.off < e.off + e.size)) avail.delete(k);
   }

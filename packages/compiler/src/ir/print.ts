@@ -22,10 +22,11 @@ function inst(i: Inst): string {
     case 'ptradd': return `${d(i.dst)}ptradd %${i.base.id}, ${opnd(i.off)}`;
     case 'slot': return `${d(i.dst)}slot ${i.size}/${i.align}`;
     case 'bswap': return `${d(i.dst)}bswap${i.bits} ${opnd(i.src)}`;
-    case 'atomicAdd': return `atomic.add.${i.ty.name} [%${i.base.id}+${i.off}], ${opnd(i.value)}`;
+    case 'atomic': return `${d(i.dst)}atomic.${i.aop}.${i.ty.name} [%${i.base.id}+${i.off}], ${i.expected ? `${opnd(i.expected)}, ` : ''}${opnd(i.value)}`;
     case 'ringbufOutput': return `${d(i.dst)}ringbuf_output ${i.map.name}, ${opnd(i.data)}:${i.layout.name}, ${opnd(i.flags)}`;
     case 'tailCall': return `${d(i.dst)}tail_call ${i.map.name}[${opnd(i.index)}]`;
     case 'globalAddr': return `${d(i.dst)}&${i.global}`;
+    case 'mapCall': return `${d(i.dst)}call #${i.helper}(${[i.map.name, ...i.args.map(opnd)].join(', ')})`;
     case 'call': return `${d(i.dst)}call #${i.helper}(${i.args.map(opnd).join(', ')})`;
   }
 }

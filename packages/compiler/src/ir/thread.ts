@@ -8,7 +8,7 @@ import { evalCond } from '../back/isel.js';
 
 type Fact = { kind: 'const'; value: bigint } | { kind: 'nonnull' };
 
-const NEVER_NULL = new Set(['ctx', 'stack', 'map_value', 'packet', 'packet_end', 'ref']);
+const NEVER_NULL = new Set(['ctx', 'stack', 'map_value', 'packet', 'packet_end', 'ref', 'sock']);
 
 function step(facts: Map<number, Fact>, i: Inst): void {
   if (i.op === 'copy') {

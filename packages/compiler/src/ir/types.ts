@@ -9,8 +9,16 @@ export interface IntTy { readonly kind: 'int'; readonly bits: Width; readonly si
 export interface BoolTy { readonly kind: 'bool' }
 /** The verifier's pointer kinds (COMPILER-NOTES.md): what arithmetic and derefs are legal. */
 /** `ref`: a checked pointer to a struct in any memory (a struct parameter bound by reference). */
-export type PtrKind = 'ctx' | 'stack' | 'map_value' | 'map_value_or_null' | 'packet' | 'packet_or_null' | 'packet_end' | 'ref';
-export interface PtrTy { readonly kind: 'ptr'; readonly ptr: PtrKind; /** what a deref reads (map values, header views, stack structs) */ readonly pointee?: Layout }
+/** `sock`: a struct bpf_sock the context points to (sockopt's `ctx.sk`), constant offsets only. */
+export type PtrKind = 'ctx' | 'stack' | 'map_value' | 'map_value_or_null' | 'packet' | 'packet_or_null' | 'packet_end' | 'ref' | 'sock';
+export interface PtrTy {
+  readonly kind: 'ptr';
+  readonly ptr: PtrKind;
+  /** what a deref reads (map values, header views, stack structs) */
+  readonly pointee?: Layout;
+  /** For `ref`: the memory it points into (map_value, stack, packet), when known. */
+  readonly origin?: PtrKind;
+}
 /** One member of a C struct: byte offset from the struct start. */
 export interface FieldTy { readonly name: string; readonly off: number; readonly ty: Layout }
 /** A C struct laid out with natural alignment (the same rules as @lockne/kernel struct()). */
@@ -39,6 +47,17 @@ export function isIntName(s: string): s is IntName {
 
 export function ptr(kind: PtrKind, pointee?: Layout): PtrTy {
   return pointee ? { kind: 'ptr', ptr: kind, pointee } : { kind: 'ptr', ptr: kind };
+}
+
+/** A `ref` (struct bound by reference) into memory of kind `origin`. */
+export function refPtr(origin: PtrKind, pointee: Layout): PtrTy {
+  return { kind: 'ptr', ptr: 'ref', pointee, origin: nonNull(origin) };
+}
+
+/** The memory a pointer type points into: its non-null kind, or a ref's origin. */
+export function memoryKind(t: Ty): PtrKind | undefined {
+  if (t.kind !== 'ptr') return undefined;
+  return t.ptr === 'ref' ? t.origin ?? 'ref' : nonNull(t.ptr);
 }
 
 export function sameTy(a: Ty, b: Ty): boolean {

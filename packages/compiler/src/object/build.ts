@@ -13,7 +13,7 @@ import type { MapRef } from '../ir/ir.js';
 import { CompilerBtf } from './btf-types.js';
 
 /** BPF_MAP_TYPE_* of each @lockne/kernel map class this version compiles. */
-const MAP_TYPES: Record<string, number> = { HashMap: 1, ArrayMap: 2, PerCpuHashMap: 5, PerCpuArrayMap: 6, LruHashMap: 9, LruPerCpuHashMap: 10, ProgramArray: 3, RingBuf: 27, LpmTrie: 11 };
+const MAP_TYPES: Record<string, number> = { HashMap: 1, ArrayMap: 2, PerCpuHashMap: 5, PerCpuArrayMap: 6, LruHashMap: 9, LruPerCpuHashMap: 10, ProgramArray: 3, RingBuf: 27, LpmTrie: 11, SkStorage: 24 };
 /** map_flags a class always needs: LPM_TRIE is refused without BPF_F_NO_PREALLOC (1). */
 const MAP_FLAGS: Record<string, number> = { LpmTrie: 1 };
 
@@ -53,7 +53,7 @@ export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): U
     // A ProgramArray takes sizes, not BTF types (the kernel refuses BTF key/value on fd arrays).
     const kv = map.kind === 'ringbuf' ? {} : map.kind === 'progArray' ? { keySize: 4, valueSize: 4 }
       : { keyType: types.layout(map.key), valueType: types.layout(map.value) };
-    const flags = MAP_FLAGS[map.className ?? ''];
+    const flags = (MAP_FLAGS[map.className ?? ''] ?? 0) | (map.flags ?? 0);
     w.addMap({ name: map.name, type: mapType(map), ...kv, maxEntries: map.maxEntries, ...(flags ? { flags } : {}) });
   }
   // Globals as VARs of their DATASEC; program loads of them are LD_IMM64 relocations naming the variable.

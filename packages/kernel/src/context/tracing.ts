@@ -1,7 +1,8 @@
 // Contexts of tracing programs: kprobe (struct pt_regs), raw tracepoints
 // (struct bpf_raw_tracepoint_args) and tracepoints (the event's format struct).
-import type { u64, i32 } from '../ints.js';
+import type { u8, u32, u64, i32, i64 } from '../ints.js';
 import type { TypeDesc } from '../types.js';
+import type { FixedArray } from '../struct.js';
 
 /** Index of a function argument in registers (x86-64/arm64 pass the first six in registers). */
 export type ArgIndex = 0 | 1 | 2 | 3 | 4 | 5;
@@ -28,6 +29,14 @@ export interface RawTracepointContext {
  */
 export interface TracepointContext {
   args<T>(layout: TypeDesc<T>): Readonly<T>;
+  /**
+   * Copy a `__data_loc char[]` field (the format file's `__data_loc char[] filename`: a u32
+   * whose low 16 bits are the string's offset in the record) into `into`, NUL-terminated:
+   * bpf_probe_read_kernel_str(&into, N, (void *)ctx + (loc & 0xffff)). Returns the bytes
+   * copied including the NUL, or a negative errno. GPL-only helper (LK4008). Kernel 5.5.
+   * @example const buf = scratch.lookup(0); if (buf !== null) ctx.dataLocString(ctx.args(Exec).filenameLoc, buf.value.bytes);
+   */
+  dataLocString(loc: u32, into: FixedArray<u8, number>): i64;
 }
 
 /** Return type of tracing programs (the kernel ignores it except for perf filtering). */

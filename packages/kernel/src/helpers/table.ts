@@ -19,6 +19,9 @@ export const HELPER_BINDINGS = {
   redirect: 'bpf_redirect',
   probeReadKernel: 'bpf_probe_read_kernel',
   probeReadUser: 'bpf_probe_read_user',
+  probeReadKernelStr: 'bpf_probe_read_kernel_str',
+  probeReadUserStr: 'bpf_probe_read_user_str',
+  getCurrentAncestorCgroupId: 'bpf_get_current_ancestor_cgroup_id',
   loop: 'bpf_loop',
 } as const;
 export type BpfHelperFn = keyof typeof HELPER_BINDINGS;
@@ -37,4 +40,5 @@ export const METHOD_BINDINGS = {
   'XdpContext.adjustMeta': 'bpf_xdp_adjust_meta', 'SkBuffContext.loadBytes': 'bpf_skb_load_bytes',
   'TcContext.storeBytes': 'bpf_skb_store_bytes', 'TcContext.pullData': 'bpf_skb_pull_data',
   'TcContext.redirect': 'bpf_redirect',
+  'TracepointContext.dataLocString': 'bpf_probe_read_kernel_str',
 } as const;

@@ -11,5 +11,12 @@ export function getCurrentUidGid(): u64 { return kernelOnly('bpf.getCurrentUidGi
 export function getCurrentComm(_into: FixedArray<u8, 16>): i64 { return kernelOnly('bpf.getCurrentComm'); }
 /** bpf_get_current_cgroup_id: cgroup v2 id of the current task. Kernel 4.18. */
 export function getCurrentCgroupId(): u64 { return kernelOnly('bpf.getCurrentCgroupId'); }
+/**
+ * bpf_get_current_ancestor_cgroup_id: cgroup v2 id of the current task's ancestor at
+ * `level` (0 is the root cgroup, the task's own cgroup is at its depth); 0 when `level`
+ * is deeper than the task's cgroup. Kernel 5.6.
+ * @example const top = bpf.getCurrentAncestorCgroupId(1); // the first-level cgroup the task is under
+ */
+export function getCurrentAncestorCgroupId(_level: u32 | number): u64 { return kernelOnly('bpf.getCurrentAncestorCgroupId'); }
 /** bpf_get_smp_processor_id. Kernel 4.1. */
 export function getSmpProcessorId(): u32 { return kernelOnly('bpf.getSmpProcessorId'); }

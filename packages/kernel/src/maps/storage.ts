@@ -3,6 +3,7 @@ import { MapDecl, type MapTypeName, type Pinning, type Ref, type HelperResult } 
 import type { TypeDesc } from '../types.js';
 import type { SkBuffContext } from '../context/skbuff.js';
 import type { SockContext, SockAddrContext } from '../context/sock.js';
+import type { SockoptContext } from '../context/sockopt.js';
 import { kernelOnly } from '../kernel-only.js';
 
 /** BPF_LOCAL_STORAGE_GET_F_CREATE: create the entry (zeroed or from `init`) when missing. */
@@ -18,11 +19,15 @@ export interface StorageOptions<V> {
   name?: string;
 }
 
-/** A socket in a context that carries one. */
-export type SocketOwner = SkBuffContext | SockContext | SockAddrContext;
+/**
+ * A socket in a context that carries one: the ctx of cgroupSock / cgroupSockAddr /
+ * cgroupSockopt programs, or sockopt's `ctx.sk`. (skb contexts are not compiled yet.)
+ */
+export type SocketOwner = SkBuffContext | SockContext | SockAddrContext | SockoptContext | SockoptContext['sk'];
 
 /**
- * BPF_MAP_TYPE_SK_STORAGE. Kernel 5.2.
+ * BPF_MAP_TYPE_SK_STORAGE: a value per socket, freed with the socket. Kernel 5.2
+ * (cgroup sock programs 5.x). Userspace looks values up by socket fd.
  * @example export const perSock = new SkStorage<u64>({ value: u64 }); const v = perSock.get(ctx, StorageFlag.CREATE);
  */
 export class SkStorage<V> extends MapDecl<never, V> {

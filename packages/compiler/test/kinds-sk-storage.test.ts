@@ -1,0 +1,82 @@
+// Socket local storage and the ancestor-cgroup helper, with a child process in
+// a test cgroup: sock_create creates the socket's SkStorage value (the context
+// is the socket), connect4 finds it through ctx->sk, counts, and deletes it, so
+// the next connect of the same socket finds none. bpf.getCurrentAncestorCgroupId
+// gives the root cgroup at level 0, the test cgroup at level 1, 0 deeper.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { BpfObject, createCgroup, removeCgroup } from '@lockne/bpf';
+import { compile, formatDiagnostic } from '../src/index.js';
+import { compileSource } from './support/run.js';
+import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+
+checkFdLeaks();
+
+const HEAD = `import { cgroupSock, cgroupSockAddr, cgroupSkb, CgroupVerdict, HashMap, SkStorage, StorageFlag, struct, bpf, ntohs, type Infer, u32, u64 } from '@lockne/kernel';\n`;
+const CHILD = fileURLToPath(new URL('./support/sockopt-child.js', import.meta.url));
+
+const SRC = HEAD + `
+export const Owner = struct('owner', { tgid: u32, connects: u32 });
+export const perSock = new SkStorage<Infer<typeof Owner>>({ value: Owner });
+/** connect port → the tgid its socket's storage held (absent: no storage). */
+export const seen = new HashMap<u32, u32>({ maxEntries: 64, key: u32, value: u32 });
+/** connect port → 1 when the socket had no storage. */
+export const missing = new HashMap<u32, u32>({ maxEntries: 64, key: u32, value: u32 });
+/** level → bpf.getCurrentAncestorCgroupId(level) at socket creation. */
+export const ancestors = new HashMap<u32, u64>({ maxEntries: 4, key: u32, value: u64 });
+export const create = cgroupSock('sock_create', (ctx) => {
+  const v = perSock.get(ctx, StorageFlag.CREATE);
+  if (v !== null) { v.value.tgid = u32(bpf.getCurrentPidTgid() >> 32n); v.value.connects = 0; }
+  for (let level: u32 = 0; level < 3; level++) ancestors.update(level, bpf.getCurrentAncestorCgroupId(level));
+  ancestors.update(3, bpf.getCurrentCgroupId());
+  return CgroupVerdict.ALLOW;
+});
+export const connect = cgroupSockAddr('connect4', (ctx) => {
+  const port = u32(ntohs(ctx.userPort));
+  const v = perSock.get(ctx);
+  if (v === null) { missing.update(port, 1); return CgroupVerdict.ALLOW; }
+  v.value.connects += 1;
+  seen.update(port, v.value.tgid);
+  perSock.delete(ctx);
+  return CgroupVerdict.ALLOW;
+});
+`;
+
+test('SkStorage: created at sock_create, found and deleted at connect4; bpf.getCurrentAncestorCgroupId', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  if (skipUnless(t, fs.existsSync(CHILD) ? null : `${CHILD} not built`)) return;
+  const r = compile('/virtual/sk-storage.bpf.ts', { source: SRC });
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
+  const obj = BpfObject.load(r.object!, { requireBtf: true });
+  const cg = createCgroup(`lk${process.pid}skst`);
+  try {
+    const links = [obj.program('create').attach({ cgroup: cg }), obj.program('connect').attach({ cgroup: cg })];
+    try {
+      const c = spawnSync('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cg, process.execPath, CHILD, 'connect', '9', 'connect', '10'], { encoding: 'utf8', timeout: 10_000 });
+      assert.equal(c.status, 0, c.stderr);
+      assert.deepEqual(c.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { result: string }).result), ['ok', 'ok']);
+      assert.equal(obj.map<number, number>('seen').get(9), c.pid, 'the storage sock_create made, found at the first connect');
+      assert.equal(obj.map<number, number>('missing').get(9), undefined);
+      assert.equal(obj.map<number, number>('missing').get(10), 1, 'deleted: the second connect finds none');
+      const anc = obj.map<number, bigint>('ancestors');
+      assert.equal(anc.get(0), 1n, 'level 0: the root cgroup (id 1)');
+      assert.equal(anc.get(1), BigInt(fs.statSync(cg).ino), 'level 1: the test cgroup (its id is its inode)');
+      assert.equal(anc.get(2), 0n, 'deeper than the task\'s cgroup: 0');
+      assert.equal(anc.get(3), anc.get(1), 'the task\'s own cgroup');
+    } finally {
+      for (const l of links) l.close();
+    }
+  } finally {
+    obj.close();
+    removeCgroup(cg);
+  }
+});
+
+test('SkStorage needs the program\'s socket: LK6001 for another value or an skb program', () => {
+  const diag = (body: string) => compileSource(HEAD + `export const s = new SkStorage<u64>({ value: u64 });\n` + body).diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`);
+  assert.deepEqual(diag(`export const p = cgroupSkb('egress', (ctx) => { s.get(ctx); return CgroupVerdict.ALLOW; });`), ['3:55 LK6001']);
+  assert.deepEqual(diag(`export const p = cgroupSock('sock_create', (ctx) => { s.delete(ctx); return CgroupVerdict.ALLOW; });`), []);
+});
