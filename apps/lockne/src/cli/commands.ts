@@ -1,0 +1,170 @@
+// Subcommands of `lockne`.
+import { Command, Option } from 'commander';
+import { adHocConfig } from '../config/index.js';
+import { up } from '../deploy/up.js';
+import { down } from '../deploy/down.js';
+import { adHocProfile, specFromState } from '../deploy/adhoc.js';
+import { runApp } from '../apps/run.js';
+import { targetUser } from '../apps/users.js';
+import { addExeRule, profileByName, removeExeRule } from '../apps/exe-rules.js';
+import { attachProcess } from '../apps/attach.js';
+import { statusReport, printStatus } from '../observe/status.js';
+import { monitor } from '../observe/monitor.js';
+import { snapshotSource } from '../observe/source.js';
+import { runTop } from '../tui/index.js';
+import { runDemo } from '../demo/demo.js';
+import { configFor, maybeState, pinDirFor, requireState, type GlobalOptions } from './context.js';
+import { readState, stateFileFor, type LockneState } from '../deploy/state.js';
+
+const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+const json = (v: unknown): string => JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
+
+/** The deployment `run --via IFACE` uses: the running one (plus an ad-hoc profile if needed), or a new one. */
+function stateWithVia(g: GlobalOptions, via: string, dns: { dns4?: string; dns6?: string }): { state: LockneState; profile: string } {
+  let state = maybeState(g);
+  if (!state) {
+    const cfg = configFor(g) ?? adHocConfig({ via, ...dns });
+    state = up(cfg, new Set(cfg.profiles.filter((p) => p.name === `via-${via}`).map((p) => p.name))).state;
+  }
+  const existing = state.profiles.find((p) => p.via === via);
+  if (existing) return { state, profile: existing.name };
+  const spec = specFromState(state);
+  const p = adHocProfile(spec, via, dns);
+  const adHoc = new Set([...state.profiles.filter((x) => x.adHoc).map((x) => x.name), p.name]);
+  const r = up({ ...spec, profiles: [...spec.profiles, p] }, adHoc);
+  return { state: r.state, profile: p.name };
+}
+
+export function addCommands(program: Command): void {
+  program.command('up')
+    .description('load, pin and attach everything and set up routing for the config\'s profiles (idempotent)')
+    .action((_o, cmd: Command) => {
+      const g = globals(cmd);
+      const cfg = configFor(g);
+      if (!cfg) throw new Error('no config: write /etc/lockne/config.toml or pass --config FILE (or use `lockne run --via IFACE -- CMD`)');
+      const r = up(cfg);
+      for (const n of r.notes) process.stderr.write(`lockne: note: ${n}\n`);
+      process.stdout.write(`lockne: ${r.action === 'fresh' ? 'up' : 'up (already loaded; profiles reconciled)'}: ${r.state.profiles.map((p) => `${p.name} → ${p.via}`).join(', ') || 'no profiles'}\n`);
+    });
+
+  program.command('down')
+    .description('remove every program, link, pin, cgroup and rule Lockne made (idempotent)')
+    .action((_o, cmd: Command) => {
+      const g = globals(cmd);
+      const pinDir = pinDirFor(g);
+      // With no state file (a second `down`, an `up` killed before writing it) the config says where the
+      // profile cgroups are: guessing the cgroup root would take the config's scope (<name>-scope) for one.
+      let scope: string | undefined;
+      try { scope = readState(stateFileFor(pinDir))?.scope; } catch { /* corrupt: down removes it */ }
+      scope ??= g.config ? configFor(g)?.settings.cgroup : undefined;
+      const r = down({ pinDir, ...(scope ? { scope } : {}) });
+      process.stdout.write(`lockne: down: removed ${r.pins} pins, ${r.rules} rules, ${r.routes} routes, ${r.cgroups} cgroups\n`);
+    });
+
+  program.command('run')
+    .description('start CMD with its sockets routed by a profile (children included), as the invoking user')
+    .addOption(new Option('-p, --profile <name>', 'profile from the config'))
+    .addOption(new Option('--via <iface>', 'route through this tunnel interface (no config needed)').conflicts('profile'))
+    .addOption(new Option('--dns <addr...>', 'with --via: DNS server(s) for the app, reached through the tunnel'))
+    .addOption(new Option('-u, --user <name>', 'run CMD as this user (default: the sudo caller)'))
+    .addOption(new Option('-d, --detach', 'return once CMD started (it keeps running, routed)'))
+    .argument('<cmd...>', 'command and arguments (put them after --)')
+    .passThroughOptions()
+    .action(async (argv: string[], o: { profile?: string; via?: string; dns?: string[]; user?: string; detach?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      if (!o.profile && !o.via) throw new Error('run: give --profile NAME or --via IFACE');
+      const user = targetUser(o.user === undefined ? {} : { user: o.user });
+      let state: LockneState;
+      let profile: string;
+      if (o.via) {
+        const dns = { ...(o.dns?.find((d) => !d.includes(':')) ? { dns4: o.dns.find((d) => !d.includes(':'))! } : {}), ...(o.dns?.find((d) => d.includes(':')) ? { dns6: o.dns.find((d) => d.includes(':'))! } : {}) };
+        ({ state, profile } = stateWithVia(g, o.via, dns));
+      } else {
+        state = maybeState(g) ?? (() => {
+          const cfg = configFor(g);
+          if (!cfg) throw new Error('lockne is not up and there is no config: run `lockne up` first');
+          return up(cfg).state;
+        })();
+        profile = o.profile!;
+      }
+      const started = runApp({ profile: profileByName(state, profile), argv, user, detach: o.detach === true });
+      if (o.detach) process.stdout.write(`${started.pid}\n`);
+      process.exitCode = await started.exited;
+    });
+
+  const rule = program.command('rule').description('route apps by executable path, from their first socket');
+  rule.command('add')
+    .requiredOption('--exe <path>', 'absolute executable path')
+    .requiredOption('-p, --profile <name>', 'profile')
+    .action((o: { exe: string; profile: string }, cmd: Command) => {
+      const variants = addExeRule(requireState(globals(cmd)), o.exe, o.profile);
+      process.stdout.write(`lockne: ${variants.join(' and ')} → ${o.profile}\n`);
+    });
+  rule.command('remove')
+    .requiredOption('--exe <path>', 'absolute executable path')
+    .action((o: { exe: string }, cmd: Command) => {
+      if (!removeExeRule(requireState(globals(cmd)), o.exe)) throw new Error(`no rule for ${o.exe}`);
+    });
+  rule.command('list')
+    .option('--json', 'JSON output')
+    .action((o: { json?: boolean }, cmd: Command) => {
+      const s = requireState(globals(cmd));
+      if (o.json) process.stdout.write(`${json(s.exeRules)}\n`);
+      else for (const r of s.exeRules) process.stdout.write(`${r.path} → ${r.profile}\n`);
+    });
+
+  program.command('attach')
+    .description('move a running app and its descendants into a profile')
+    .argument('<pid>', 'process id')
+    .requiredOption('-p, --profile <name>', 'profile')
+    .option('--reset', 'destroy its existing TCP/UDP connections so they are made again, routed')
+    .action((pid: string, o: { profile: string; reset?: boolean }, cmd: Command) => {
+      const r = attachProcess(requireState(globals(cmd)), Number(pid), o.profile, { reset: o.reset === true });
+      process.stdout.write(`lockne: moved ${r.pids.length} processes to ${o.profile}${o.reset ? `, destroyed ${r.destroyed} sockets` : ''}\n`);
+    });
+
+  program.command('status')
+    .description('profiles, tunnel state and routed apps')
+    .option('--json', 'JSON output')
+    .action((o: { json?: boolean }, cmd: Command) => {
+      const report = statusReport(maybeState(globals(cmd)), pinDirFor(globals(cmd)));
+      if (o.json) process.stdout.write(`${json(report)}\n`);
+      else printStatus(report, process.stdout);
+    });
+
+  program.command('monitor')
+    .description('stream connection events (JSON lines with --json)')
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const state = requireState(globals(cmd));
+      const ac = new AbortController();
+      for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => ac.abort());
+      await monitor(state, (e) => {
+        process.stdout.write(o.json ? `${JSON.stringify(e)}\n`
+          : `${e.time} ${e.event.padEnd(7)} ${String(e.pid).padStart(7)} ${e.comm.padEnd(15)} ${e.profile.padEnd(12)} ${e.protocol} ${e.destination}:${e.port}${e.event === 'close' ? ` ↑${e.txBytes} ↓${e.rxBytes}` : ''}\n`);
+      }, ac.signal);
+    });
+
+  program.command('top')
+    .description('live per-app traffic by profile')
+    .option('--once', 'print one frame and exit')
+    .option('--interval <ms>', 'refresh interval', '1000')
+    .action(async (o: { once?: boolean; interval: string }, cmd: Command) => {
+      const intervalMs = Number(o.interval);
+      if (!Number.isInteger(intervalMs) || intervalMs < 0) throw new Error(`--interval ${o.interval}: milliseconds, a whole number >= 0`);
+      const state = requireState(globals(cmd));
+      const source = snapshotSource(state);
+      try {
+        const r = await runTop({ source: source.take, intervalMs, once: o.once === true });
+        process.exitCode = r.ok ? 0 : 1;
+      } finally {
+        source.close();
+      }
+    });
+
+  program.command('demo')
+    .description('build a self-contained world (namespaces, two wireguard-go tunnels), route two apps differently, show it, tear it down')
+    .action(async () => {
+      process.exitCode = await runDemo();
+    });
+}
