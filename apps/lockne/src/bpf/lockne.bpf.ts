@@ -167,36 +167,19 @@ export const sockRelease = cgroupSock('sock_release', (ctx) => {
       sockets: 1n, profile: s.value.profile, pad: 0,
     });
   }
-  const e = events.reserve(ConnEvent);
-  if (e !== null) {
-    e.value.cookie = cookie;
-    e.value.txBytes = s.value.txBytes;
-    e.value.rxBytes = s.value.rxBytes;
-    e.value.kind = 2;
-    e.value.tgid = s.value.tgid;
-    e.value.profile = s.value.profile;
-    e.value.family = s.value.family;
-    e.value.protocol = s.value.protocol;
-    e.value.dst[0] = s.value.dst[0];
-    e.value.dst[1] = s.value.dst[1];
-    e.value.dst[2] = s.value.dst[2];
-    e.value.dst[3] = s.value.dst[3];
-    e.value.dport = s.value.dport;
-    e.value.pad = 0;
-    events.submit(e);
-  }
+  sockEvent(2, cookie, s.value);
   sockets.delete(cookie);
   return CgroupVerdict.ALLOW;
 });
 
-/** Tell `lockne monitor` about a socket's first destination. */
-function connectEvent(cookie: u64, s: SockInfo): void {
+/** Tell `lockne monitor` about a socket: kind 1 its first destination, 2 its close (with its counts). */
+function sockEvent(kind: u32, cookie: u64, s: SockInfo): void {
   const e = events.reserve(ConnEvent);
   if (e === null) return;
   e.value.cookie = cookie;
-  e.value.txBytes = 0n;
-  e.value.rxBytes = 0n;
-  e.value.kind = 1;
+  e.value.txBytes = s.txBytes;
+  e.value.rxBytes = s.rxBytes;
+  e.value.kind = kind;
   e.value.tgid = s.tgid;
   e.value.profile = s.profile;
   e.value.family = s.family;
@@ -236,7 +219,7 @@ function onAddr4(ctx: SockAddrContext): CgroupVerdict {
       ctx.userIp4 = p.value.dns4;
     }
   }
-  if (first) connectEvent(cookie, s.value);
+  if (first) sockEvent(1, cookie, s.value);
   return CgroupVerdict.ALLOW;
 }
 
@@ -269,7 +252,7 @@ function onAddr6(ctx: SockAddrContext): CgroupVerdict {
       }
     }
   }
-  if (first) connectEvent(cookie, s.value);
+  if (first) sockEvent(1, cookie, s.value);
   return CgroupVerdict.ALLOW;
 }
 

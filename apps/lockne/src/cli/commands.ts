@@ -9,10 +9,6 @@ import { targetUser } from '../apps/users.js';
 import { addExeRule, profileByName, removeExeRule } from '../apps/exe-rules.js';
 import { attachProcess } from '../apps/attach.js';
 import { statusReport, printStatus } from '../observe/status.js';
-import { monitor } from '../observe/monitor.js';
-import { snapshotSource } from '../observe/source.js';
-import { runTop } from '../tui/index.js';
-import { runDemo } from '../demo/demo.js';
 import { configFor, maybeState, pinDirFor, requireState, type GlobalOptions } from './context.js';
 import { readState, stateFileFor, type LockneState } from '../deploy/state.js';
 
@@ -137,6 +133,7 @@ export function addCommands(program: Command): void {
     .option('--json', 'one JSON object per line')
     .action(async (o: { json?: boolean }, cmd: Command) => {
       const state = requireState(globals(cmd));
+      const { monitor } = await import('../observe/monitor.js');
       const ac = new AbortController();
       for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => ac.abort());
       await monitor(state, (e) => {
@@ -153,6 +150,7 @@ export function addCommands(program: Command): void {
       const intervalMs = Number(o.interval);
       if (!Number.isInteger(intervalMs) || intervalMs < 0) throw new Error(`--interval ${o.interval}: milliseconds, a whole number >= 0`);
       const state = requireState(globals(cmd));
+      const [{ snapshotSource }, { runTop }] = await Promise.all([import('../observe/source.js'), import('../tui/index.js')]);
       const source = snapshotSource(state);
       try {
         const r = await runTop({ source: source.take, intervalMs, once: o.once === true });
@@ -165,6 +163,7 @@ export function addCommands(program: Command): void {
   program.command('demo')
     .description('build a self-contained world (namespaces, two wireguard-go tunnels), route two apps differently, show it, tear it down')
     .action(async () => {
+      const { runDemo } = await import('../demo/demo.js');
       process.exitCode = await runDemo();
     });
 }
