@@ -17,8 +17,9 @@ import * as ringbuf from './ringbuf.mjs';
 import * as btfParse from './btf-parse.mjs';
 import * as objectLoad from './object-load.mjs';
 import * as compiler from './compiler/bench.mjs';
+import * as lockne from './lockne/bench.mjs';
 
-const ALL = [mapOps, batch, ringbuf, btfParse, objectLoad, compiler];
+const ALL = [mapOps, batch, ringbuf, btfParse, objectLoad, compiler, lockne];
 
 function parseArgs(argv) {
   const opts = { only: ALL.map((b) => b.name), quick: false };

@@ -62,7 +62,7 @@ function readResults() {
   } catch {
     return [];
   }
-  const order = ['map-ops', 'batch-lookup', 'ringbuf', 'btf-parse', 'object-load', 'compiler'];
+  const order = ['map-ops', 'batch-lookup', 'ringbuf', 'btf-parse', 'object-load', 'compiler', 'lockne'];
   return files
     .map((f) => JSON.parse(readFileSync(path.join(RESULTS_DIR, f), 'utf8')))
     .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));

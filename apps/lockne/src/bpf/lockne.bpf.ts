@@ -48,11 +48,11 @@ export const Settings = struct('lockne_settings', {
 
 /** What Lockne knows of a socket it routed, from sock_create to sock_release. */
 export const SockInfo = struct('lockne_sock', {
-  created: u64,
+  // Sending runs on the app's CPU, receiving in softirq on another: the tx and
+  // rx counters sit a cache line apart so the two never fight over one line.
   txBytes: u64,
-  rxBytes: u64,
   txPackets: u64,
-  rxPackets: u64,
+  created: u64,
   tgid: u32,
   uid: u32,
   profile: u32,
@@ -64,6 +64,9 @@ export const SockInfo = struct('lockne_sock', {
   /** The destination before the DNS rewrite (restored on recvmsg). */
   origDnsPort: be16,
   origDns: array(be32, 4),
+  pad: array(u64, 4),
+  rxBytes: u64,
+  rxPackets: u64,
 });
 export type SockInfo = Infer<typeof SockInfo>;
 
@@ -106,15 +109,15 @@ export const ForkArgs = struct('lockne_fork_args', { common: u64, parentCommLoc:
 export const profiles = new ArrayMap<Profile>({ maxEntries: 16, value: Profile });
 export const settings = new ArrayMap<Infer<typeof Settings>>({ maxEntries: 1, value: Settings });
 /** cgroup id → profile (cgroups made by `lockne run` and `lockne attach`). */
-export const cgroupProfiles = new HashMap<u64, u32>({ maxEntries: 256, key: u64, value: u32 });
+export const cgroupProfiles = new HashMap<u64, u32>({ maxEntries: 256, key: u64, value: u32, flags: 1 });
 /** FNV-1a hash of an executable path → profile (`lockne rule add --exe`). */
-export const exeRules = new HashMap<u64, u32>({ maxEntries: 256, key: u64, value: u32 });
+export const exeRules = new HashMap<u64, u32>({ maxEntries: 256, key: u64, value: u32, flags: 1 });
 /** tgid or tid → profile: set at exec by an exe rule, copied to children at fork. */
-export const taskProfiles = new HashMap<u32, u32>({ maxEntries: 8192, key: u32, value: u32, flags: 1 });
+export const taskProfiles = new HashMap<u32, u32>({ maxEntries: 4096, key: u32, value: u32, flags: 1 });
 /** Socket cookie → what we know of it. Entries leave at sock_release. */
-export const sockets = new HashMap<u64, SockInfo>({ maxEntries: 16384, key: u64, value: SockInfo, flags: 1 });
+export const sockets = new HashMap<u64, SockInfo>({ maxEntries: 4096, key: u64, value: SockInfo, flags: 1 });
 /** tgid → totals of its closed sockets. */
-export const apps = new HashMap<u32, AppStats>({ maxEntries: 4096, key: u32, value: AppStats, flags: 1 });
+export const apps = new HashMap<u32, AppStats>({ maxEntries: 1024, key: u32, value: AppStats, flags: 1 });
 export const events = new RingBuf({ size: 1 << 15 });
 /** Per-CPU scratch for the exec path (too big for the 512-byte stack next to everything else). */
 export const scratch = new PerCpuArrayMap<Infer<typeof ExePath>>({ maxEntries: 1, value: ExePath });
@@ -136,7 +139,11 @@ export const sockCreate = cgroupSock('sock_create', (ctx) => {
   if (s.value.netnsCookie !== 0n && bpf.getNetnsCookie(ctx) !== s.value.netnsCookie) return CgroupVerdict.ALLOW;
   const profile = profileOfCurrent(s.value.defaultProfile);
   if (profile === 0) return CgroupVerdict.ALLOW;
-  if (profile !== DIRECT) {
+  if (profile === DIRECT) {
+    // Excluded apps get Lockne's base mark: no rule matches it (they go direct), but
+    // the per-packet counters can tell every socket Lockne tracks by its mark.
+    ctx.mark = markBase.value;
+  } else {
     const p = profiles.lookup(profile);
     if (p === null) return CgroupVerdict.ALLOW;
     ctx.mark = p.value.mark;
@@ -146,6 +153,7 @@ export const sockCreate = cgroupSock('sock_create', (ctx) => {
     created: bpf.ktimeGetNs(), txBytes: 0n, rxBytes: 0n, txPackets: 0n, rxPackets: 0n,
     tgid: u32(pidTgid >> 32n), uid: u32(bpf.getCurrentUidGid() & 0xffffffffn), profile,
     family: u16(ctx.family), protocol: u16(ctx.protocol), dst: [0, 0, 0, 0] as FixedArray<be32, 4>, dport: 0, origDnsPort: 0, origDns: [0, 0, 0, 0] as FixedArray<be32, 4>,
+    pad: [0n, 0n, 0n, 0n] as FixedArray<u64, 4>,
   });
   return CgroupVerdict.ALLOW;
 });
@@ -283,6 +291,8 @@ export const recvmsg6 = cgroupSockAddr('recvmsg6', (ctx) => {
 
 /** Per-packet: real byte and packet counts of routed sockets. */
 export const countEgress = cgroupSkb('egress', (ctx) => {
+  // Locally sent packets carry their socket's mark: untracked traffic leaves at once.
+  if ((ctx.mark & markMask.value) !== markBase.value) return CgroupVerdict.ALLOW;
   const s = sockets.lookup(bpf.getSocketCookie(ctx));
   if (s !== null) {
     atomicAdd(s.value.txBytes, u64(ctx.len));
