@@ -17,17 +17,19 @@ const json = (v: unknown): string => JSON.stringify(v, (_, x: unknown) => (typeo
 
 /** The deployment `run --via IFACE` uses: the running one (plus an ad-hoc profile if needed), or a new one. */
 function stateWithVia(g: GlobalOptions, via: string, dns: { dns4?: string; dns6?: string }): { state: LockneState; profile: string } {
+  // Checks the flags (errors name --via / --dns) and gives the default settings when there is no config.
+  const adHoc = adHocConfig({ via, dns: [dns.dns4, dns.dns6].filter((d): d is string => d !== undefined) });
   let state = maybeState(g);
   if (!state) {
-    const cfg = configFor(g) ?? adHocConfig({ via, ...dns });
-    state = up(cfg, new Set(cfg.profiles.filter((p) => p.name === `via-${via}`).map((p) => p.name))).state;
+    const cfg = configFor(g) ?? { settings: { ...adHoc.settings, pinDir: pinDirFor(g) }, profiles: [] };
+    state = up(cfg).state;
   }
   const existing = state.profiles.find((p) => p.via === via);
   if (existing) return { state, profile: existing.name };
   const spec = specFromState(state);
   const p = adHocProfile(spec, via, dns);
-  const adHoc = new Set([...state.profiles.filter((x) => x.adHoc).map((x) => x.name), p.name]);
-  const r = up({ ...spec, profiles: [...spec.profiles, p] }, adHoc);
+  const adHocNames = new Set([...state.profiles.filter((x) => x.adHoc).map((x) => x.name), p.name]);
+  const r = up({ ...spec, profiles: [...spec.profiles, p] }, adHocNames);
   return { state: r.state, profile: p.name };
 }
 
