@@ -78,9 +78,9 @@ export async function runDemo(): Promise<number> {
     if (!dnsOk) failures++;
     say(`  app A asks DNS at ${server} (the LAN resolver) → answered; the query reached the server via ${q?.via ?? 'nothing'} ${dnsOk ? '✓' : '✗'}`);
 
-    say('\nTwo apps sending UDP for 4 s, started with `lockne run --detach` (no lockne process stays):');
+    say('\nTwo apps sending UDP for 8 s, started with `lockne run --detach` (no lockne process stays):');
     for (const profile of ['privacy', 'work']) {
-      const r = await world.lockne(['run', '--profile', profile, '--user', 'nobody', '--detach', '--', process.execPath, TRAFFIC_APP, server, '7777', '4000', profile === 'privacy' ? '900' : '300']);
+      const r = await world.lockne(['run', '--profile', profile, '--user', 'nobody', '--detach', '--', process.execPath, TRAFFIC_APP, server, '7777', '8000', profile === 'privacy' ? '900' : '300']);
       say(`  ${profile}: pid ${r.stdout.trim()}${r.status === 0 ? '' : ` FAILED: ${r.stderr.trim()}`}`);
       if (r.status !== 0) failures++;
     }
@@ -89,7 +89,7 @@ export async function runDemo(): Promise<number> {
     process.stdout.write((await world.lockne(['status'])).stdout);
     say('\n$ lockne top --once');
     process.stdout.write((await world.lockne(['top', '--once', '--interval', '1000'])).stdout);
-    await new Promise((res) => setTimeout(res, 2500));
+    await new Promise((res) => setTimeout(res, 5000));
   } finally {
     say('\n$ lockne down');
     if (world) {
