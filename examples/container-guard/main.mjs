@@ -1,8 +1,10 @@
-// container guard: cgroup connect4 / sock_create hooks with a rule list in
-// pinned maps, so rules can be changed while the guard stays attached.
+// container guard: cgroup connect4 / bind4 / bind6 / sock_create / sysctl /
+// device hooks with a rule list in pinned maps, so rules can be changed while
+// the guard stays attached.
 //   sudo node examples/container-guard/main.mjs attach /sys/fs/cgroup/mybox   # load, attach, pin
-//   sudo node examples/container-guard/main.mjs deny port 22
+//   sudo node examples/container-guard/main.mjs deny port 22                  # connect and bind
 //   sudo node examples/container-guard/main.mjs deny addr 10.0.0.2
+//   sudo node examples/container-guard/main.mjs deny dev 1:5                  # major:minor (1:1, 1:2, 1:4 from the start)
 //   sudo node examples/container-guard/main.mjs allow port 22
 //   sudo node examples/container-guard/main.mjs list
 //   sudo node examples/container-guard/main.mjs detach
@@ -13,8 +15,13 @@ import { pin, unpin, openPinnedMap, ensureBpffs, u8, u32, u64 } from '@lockne/bp
 import { loadFile, isMain } from '../lib/load.mjs';
 
 export const DEFAULT_PIN_DIR = '/sys/fs/bpf/lockne-guard';
-const MAPS = ['deniedPorts', 'deniedAddrs', 'denials'];
-const LINKS = { guardConnect: 'link-connect4', guardSocket: 'link-sock_create' };
+const MAPS = ['deniedPorts', 'deniedAddrs', 'deniedDevices', 'denials'];
+const LINKS = {
+  guardConnect: 'link-connect4', guardBind4: 'link-bind4', guardBind6: 'link-bind6', guardSocket: 'link-sock_create',
+  guardSysctl: 'link-sysctl', guardDevices: 'link-dev',
+};
+/** Denied from the start: /dev/mem, /dev/kmem, /dev/port. */
+export const DEFAULT_DENIED_DEVICES = ['1:1', '1:2', '1:4'];
 
 /** Load, attach to `cgroup` (a path) and pin links + maps under `dir`. */
 export function attachGuard(cgroup, dir = DEFAULT_PIN_DIR) {
@@ -29,6 +36,7 @@ export function attachGuard(cgroup, dir = DEFAULT_PIN_DIR) {
       links.push(link);
       pin(link, path.join(dir, file));
     }
+    for (const d of DEFAULT_DENIED_DEVICES) obj.map('deniedDevices').set(parseRule('dev', d)[1], 1);
     for (const m of MAPS) pin(obj.map(m), path.join(dir, m));
   } catch (e) {
     detachGuard(dir);
@@ -46,7 +54,7 @@ export function detachGuard(dir = DEFAULT_PIN_DIR) {
   fs.rmdirSync(dir);
 }
 
-/** `port 22` → ['deniedPorts', 22]; `addr 10.0.0.2` → ['deniedAddrs', 0x0a000002]. */
+/** `port 22` → ['deniedPorts', 22]; `addr 10.0.0.2` → ['deniedAddrs', 0x0a000002]; `dev 1:1` → ['deniedDevices', 1n << 32n | 1n]. */
 export function parseRule(kind, value) {
   if (kind === 'port') {
     const p = Number(value);
@@ -58,11 +66,17 @@ export function parseRule(kind, value) {
     if (parts.length !== 4 || parts.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`bad IPv4 address '${value}'`);
     return ['deniedAddrs', ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0];
   }
-  throw new Error(`rule kind must be 'port' or 'addr', got '${kind}'`);
+  if (kind === 'dev') {
+    const m = /^(\d+):(\d+)$/.exec(String(value));
+    const [major, minor] = m ? [Number(m[1]), Number(m[2])] : [-1, -1];
+    if (!(major >= 0 && major <= 0xfff && minor >= 0 && minor <= 0xfffff)) throw new Error(`bad device '${value}' (major:minor)`);
+    return ['deniedDevices', (BigInt(major) << 32n) | BigInt(minor)];
+  }
+  throw new Error(`rule kind must be 'port', 'addr' or 'dev', got '${kind}'`);
 }
 
 function withMap(dir, name, value, fn) {
-  const m = openPinnedMap(path.join(dir, name), { key: u32, value });
+  const m = openPinnedMap(path.join(dir, name), { key: name === 'deniedDevices' ? u64 : u32, value });
   try {
     return fn(m);
   } finally {
@@ -76,12 +90,14 @@ export function setRule(dir, deny, kind, value) {
   withMap(dir, map, u8, (m) => (deny ? m.set(key, 1) : m.delete(key)));
 }
 
-/** { ports: [...], addrs: ['a.b.c.d', ...], connectsDenied, rawSocketsDenied } */
+/** { ports: [...], addrs: ['a.b.c.d', ...], devices: ['1:1', ...], connectsDenied, rawSocketsDenied, bindsDenied, sysctlWritesDenied, devicesDenied } */
 export function listRules(dir = DEFAULT_PIN_DIR) {
   const ports = withMap(dir, 'deniedPorts', u8, (m) => [...m.keys()].sort((a, b) => a - b));
   const addrs = withMap(dir, 'deniedAddrs', u8, (m) => [...m.keys()].map((a) => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.')));
-  const [connectsDenied, rawSocketsDenied] = withMap(dir, 'denials', u64, (m) => [m.get(0) ?? 0n, m.get(1) ?? 0n]);
-  return { ports, addrs, connectsDenied, rawSocketsDenied };
+  const devices = withMap(dir, 'deniedDevices', u8, (m) => [...m.keys()].sort((a, b) => (a < b ? -1 : 1)).map((k) => `${k >> 32n}:${k & 0xffffffffn}`));
+  const [connectsDenied, rawSocketsDenied, bindsDenied, sysctlWritesDenied, devicesDenied] =
+    withMap(dir, 'denials', u64, (m) => [0, 1, 2, 3, 4].map((i) => m.get(i) ?? 0n));
+  return { ports, addrs, devices, connectsDenied, rawSocketsDenied, bindsDenied, sysctlWritesDenied, devicesDenied };
 }
 
 if (isMain(import.meta)) {
@@ -102,7 +118,7 @@ if (isMain(import.meta)) {
       detachGuard(dir);
       console.log(`detached (${dir} removed)`);
     } else {
-      console.error('usage: main.mjs attach CGROUP | deny|allow port N | deny|allow addr A.B.C.D | list | detach  [--pin DIR]');
+      console.error('usage: main.mjs attach CGROUP | deny|allow port N | deny|allow addr A.B.C.D | deny|allow dev MAJOR:MINOR | list | detach  [--pin DIR]');
       process.exitCode = 2;
     }
   } catch (e) {

@@ -1,6 +1,6 @@
 // `--emit asm`: disassembly interleaved with `; file:line source` comments.
 import { disassemble, type Instruction } from '@lockne/obj';
-import type { LineRecord, MapReloc } from './back/emit.js';
+import type { FuncReloc, LineRecord, MapReloc } from './back/emit.js';
 import path from 'node:path';
 
 export interface AsmInput {
@@ -9,6 +9,7 @@ export interface AsmInput {
   readonly instructions: readonly Instruction[];
   readonly lines: readonly LineRecord[];
   readonly mapRelocs: readonly MapReloc[];
+  readonly funcRelocs?: readonly FuncReloc[];
 }
 
 /** Disassemble one program, with source comments where the TS line changes and map names on LD_IMM64. */
@@ -16,6 +17,7 @@ export function formatAsm(p: AsmInput, opts: { withSource?: boolean } = {}): str
   const text = disassemble(p.instructions);
   const bySlot = new Map(p.lines.map((l) => [l.insnOff, l]));
   const maps = new Map(p.mapRelocs.map((m) => [m.insnOff, m.map]));
+  const funcs = new Map((p.funcRelocs ?? []).map((f) => [f.insnOff, f.func]));
   const out = [`${p.name}:  ; section ${p.section}`];
   let slot = 0;
   let lastLine = -1;
@@ -26,7 +28,9 @@ export function formatAsm(p: AsmInput, opts: { withSource?: boolean } = {}): str
       lastLine = rec.pos.line;
     }
     const map = maps.get(slot);
-    out.push(`  ${String(slot).padStart(3)}: ${map ? line.replace(/map_fd\(0\)/, `map_fd(${map})`) : line}`);
+    const fn = funcs.get(slot);
+    const shown = map ? line.replace(/map_fd\(0\)/, `map_fd(${map})`) : fn ? line.replace(/= 0 ll$/, `= &${fn} ll`) : line;
+    out.push(`  ${String(slot).padStart(3)}: ${shown}`);
     slot += line.endsWith(' ll') ? 2 : 1;
   }
   return out.join('\n');

@@ -8,7 +8,8 @@ import { createTsProgram, type SourceInput } from './front/host.js';
 import { lowerModule } from './front/module.js';
 import type { IrGlobal, MapRef } from './ir/ir.js';
 import { printIr } from './ir/print.js';
-import { emitProgram, type LineRecord, type MapReloc } from './back/emit.js';
+import { emitProgram, type EmittedProgram, type FuncReloc, type LineRecord, type MapReloc } from './back/emit.js';
+import type { IrFunction } from './ir/ir.js';
 import { selectInstructions } from './back/isel.js';
 import { allocateRegisters, deadCodeElimination } from './back/regalloc.js';
 import { cleanupBranches } from './back/branches.js';
@@ -20,21 +21,41 @@ export interface CompileOptions {
   source?: string;
   /** Also return the IR as text (debugging). */
   ir?: boolean;
+  /**
+   * Most verbose `log.*` level compiled (LogLevel: 0 error … 3 debug, the default). Calls above it
+   * emit nothing; the rest are gated at run time by the `lockne_log_level` rodata (default INFO).
+   */
+  logLevel?: number;
 }
 
-export interface CompiledProgram {
+/** Machine code of one function (a program or one of its subprograms). */
+export interface CompiledFunction {
+  readonly name: string;
+  readonly instructions: Instruction[];
+  /** TS position of instructions (where it changes): BTF line_info. */
+  readonly lines: LineRecord[];
+  /** LD_IMM64 slots that must hold the named map's fd (PSEUDO_MAP_FD) or global's address. */
+  readonly mapRelocs: MapReloc[];
+  /** LD_IMM64 slots that must hold a subprogram's address (BPF_PSEUDO_FUNC: bpf_loop callbacks). */
+  readonly funcRelocs: FuncReloc[];
+  readonly stackSize: number;
+}
+
+/** A bpf.loop body: a static function in `.text`, linked into its program by the loader. */
+export interface CompiledSubprogram extends CompiledFunction {
+  /** The program or subprogram that takes its address. */
+  readonly caller: string;
+}
+
+export interface CompiledProgram extends CompiledFunction {
   /** Exported const name = program name. */
   readonly name: string;
   /** ELF section by libbpf convention ('xdp', 'tc', ...). */
   readonly section: string;
   /** @lockne/bpf ProgType name ('XDP', 'SCHED_CLS', ...). */
   readonly progType: string;
-  readonly instructions: Instruction[];
-  /** TS position of instructions (where it changes): BTF line_info. */
-  readonly lines: LineRecord[];
-  /** LD_IMM64 slots that must hold the named map's fd (PSEUDO_MAP_FD). */
-  readonly mapRelocs: MapReloc[];
-  readonly stackSize: number;
+  /** Its bpf.loop bodies, callers before callees (empty for most programs). */
+  readonly subprograms: CompiledSubprogram[];
   readonly irText?: string;
 }
 
@@ -49,6 +70,18 @@ export interface CompiledModule {
 }
 
 const MAX_STACK = 512;
+
+/** The backend for one function: instruction selection, register allocation, encoding. */
+function lowerFunction(ir: IrFunction): EmittedProgram {
+  const mfn = selectInstructions(ir);
+  deadCodeElimination(mfn);
+  allocateRegisters(mfn);
+  cleanupBranches(mfn);
+  return emitProgram(mfn);
+}
+
+/** A frame as the verifier counts it along a call chain (check_max_stack_depth: at least 1 byte, rounded up to 32). */
+const frameBytes = (n: number): number => Math.ceil(Math.max(n, 1) / 32) * 32;
 
 /**
  * Compile a *.bpf.ts file to instructions (no ELF). Diagnostics are returned, not thrown;
@@ -70,21 +103,33 @@ export function compileToInstructions(file: string, opts: CompileOptions = {}): 
     diags.external(`TS${d.code}`, ts.flattenDiagnosticMessageText(d.messageText, ' '), { file, line: at.line + 1, column: at.character + 1, text: '' });
   }
   if (diags.hasErrors) return { programs: [], maps: [], diagnostics: diags.items };
-  const mod = lowerModule({ checker: program.getTypeChecker(), sf, file, diags, maps: new Map() });
+  const mod = lowerModule({ checker: program.getTypeChecker(), sf, file, diags, maps: new Map(), options: opts.logLevel === undefined ? {} : { logLevel: opts.logLevel } });
   const programs: CompiledProgram[] = [];
   for (const p of mod.programs) {
-    const mfn = selectInstructions(p.ir);
-    deadCodeElimination(mfn);
-    allocateRegisters(mfn);
-    cleanupBranches(mfn);
-    const out = emitProgram(mfn);
+    const out = lowerFunction(p.ir);
     if (out.stackSize > MAX_STACK) {
       diags.report('LK5001', `program '${p.name}' needs ${out.stackSize} bytes of stack (max ${MAX_STACK})`, p.ir.pos);
       continue;
     }
+    const subprograms: CompiledSubprogram[] = [];
+    // Stack along each call chain (program → loop body → nested body), as the verifier adds it up.
+    const depth = new Map<string, number>([[p.name, frameBytes(out.stackSize)]]);
+    let tooDeep = false;
+    for (const s of [...p.subprograms].reverse()) {
+      const sub = lowerFunction(s.ir);
+      const d = (depth.get(s.caller) ?? 0) + frameBytes(sub.stackSize);
+      depth.set(s.name, d);
+      if (d > MAX_STACK && !tooDeep) {
+        tooDeep = true;
+        diags.report('LK5002', `the bpf.loop body '${s.name}' and its callers need ${d} bytes of stack together (max ${MAX_STACK})`, s.ir.pos);
+      }
+      subprograms.push({ name: s.name, caller: s.caller, instructions: sub.instructions, lines: sub.lines, mapRelocs: sub.mapRelocs, funcRelocs: sub.funcRelocs, stackSize: sub.stackSize });
+    }
+    if (tooDeep) continue;
     programs.push({
       name: p.name, section: p.section, progType: p.progType, instructions: out.instructions, lines: out.lines,
-      mapRelocs: out.mapRelocs, stackSize: out.stackSize, ...(opts.ir ? { irText: printIr(p.ir) } : {}),
+      mapRelocs: out.mapRelocs, funcRelocs: out.funcRelocs, stackSize: out.stackSize, subprograms,
+      ...(opts.ir ? { irText: [p.ir, ...p.subprograms.map((s) => s.ir)].map(printIr).join('\n') } : {}),
     });
   }
   return { programs, maps: mod.maps, diagnostics: diags.items, ...(mod.globals.length ? { globals: mod.globals } : {}), ...(mod.license === undefined ? {} : { license: mod.license }) };
@@ -97,6 +142,8 @@ export interface CompileToObjectOptions {
   emit?: 'object' | 'asm';
   /** Object license; default the module's `license(...)`, else "GPL". */
   license?: string;
+  /** Most verbose `log.*` level compiled (see CompileOptions.logLevel). */
+  logLevel?: number;
 }
 
 export interface CompileResult {
@@ -115,9 +162,12 @@ export interface CompileResult {
  * if (object) fs.writeFileSync('count.bpf.o', object);
  */
 export function compile(file: string, opts: CompileToObjectOptions = {}): CompileResult {
-  const m = compileToInstructions(file, opts.source === undefined ? {} : { source: opts.source });
+  const m = compileToInstructions(file, { ...(opts.source === undefined ? {} : { source: opts.source }), ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }) });
   if (m.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: m.diagnostics };
-  if (opts.emit === 'asm') return { asm: `${m.programs.map((p) => formatAsm(p)).join('\n\n')}\n`, diagnostics: m.diagnostics };
+  if (opts.emit === 'asm') {
+    const fns = m.programs.flatMap((p) => [formatAsm(p), ...p.subprograms.map((s) => formatAsm({ ...s, section: '.text' }))]);
+    return { asm: `${fns.join('\n\n')}\n`, diagnostics: m.diagnostics };
+  }
   const object = buildObject(m, { sourceFile: path.basename(file), ...(opts.license === undefined ? {} : { license: opts.license }) });
   return { object, diagnostics: m.diagnostics };
 }

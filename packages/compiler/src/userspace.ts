@@ -175,3 +175,5 @@ export function typed<M extends object>(obj: BpfObject, mod: M): TypedModule<M> 
     close() { for (const m of Object.values(maps)) m.close(); },
   };
 }
+
+export { logReader, logTemplates, decodeLogRecord, type LogLine, type LogTemplate, type LogArgKind } from './log-reader.js';

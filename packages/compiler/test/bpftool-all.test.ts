@@ -1,4 +1,5 @@
-// Every TypeScript eBPF program in the repository (examples/ and bench/compiler)
+// Every TypeScript eBPF program in the repository (examples/, bench/compiler and
+// packages/compiler/test/fixtures/bpftool)
 // compiles to an object that libbpf loads too: `bpftool prog loadall` accepts
 // it, and `bpftool prog dump xlated ... linum` shows our TS source lines.
 import { test } from 'node:test';
@@ -20,6 +21,8 @@ const sources = [
     .filter((d) => d.isDirectory())
     .flatMap((d) => fs.readdirSync(path.join(repo, 'examples', d.name)).filter((f) => f.endsWith('.bpf.ts')).map((f) => path.join(repo, 'examples', d.name, f))),
   ...fs.readdirSync(path.join(repo, 'bench/compiler/progs')).filter((f) => f.endsWith('.bpf.ts')).map((f) => path.join(repo, 'bench/compiler/progs', f)),
+  // Language features and program kinds no example uses yet (logging, bpf.loop, tp_btf, iter, sockops, sk_lookup, sk_msg).
+  ...fs.readdirSync(path.join(repo, 'packages/compiler/test/fixtures/bpftool')).filter((f) => f.endsWith('.bpf.ts')).map((f) => path.join(repo, 'packages/compiler/test/fixtures/bpftool', f)),
 ].sort();
 
 function run(cmd: string, args: string[]): { status: number | null; out: string } {

@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
 import { createCgroup, removeCgroup } from '@lockne/bpf';
@@ -190,17 +192,19 @@ test('parser chain: dispatch tail-calls the UDP/TCP parsers by IP protocol; verd
 
 interface GuardModule { detachGuard(dir: string): void }
 
-test('container guard CLI: in the guarded cgroup a denied port/address gets EPERM, others connect; raw sockets refused; rules change live', async (t) => {
+test('container guard CLI: in the guarded cgroup denied connects, binds, raw sockets, net sysctl writes, mknod and denied devices get EPERM, the rest works; rules change live', async (t) => {
   if (skipUnless(t, needRoot())) return;
   const { detachGuard } = await load<GuardModule>('container-guard/main.mjs');
   const main = fileURLToPath(example('container-guard/main.mjs'));
   const probe = fileURLToPath(example('container-guard/probe.mjs'));
   const dir = `/sys/fs/bpf/lk${process.pid}guard`;
   const cg = createCgroup(`lk${process.pid}guard`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lkguard'));
   const cli = (...args: string[]): string => sh([process.execPath, main, ...args, '--pin', dir]);
-  /** Run probe.mjs as a member of the guarded cgroup; one result per operation. */
-  const inGuarded = (...ops: string[]): string[] => sh(['sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cg, process.execPath, probe, ...ops])
-    .trim().split('\n').map((l) => (JSON.parse(l) as { result: string }).result);
+  /** Run probe.mjs as a member of the guarded cgroup (or outside it); one result per operation. */
+  const results = (out: string): string[] => out.trim().split('\n').map((l) => (JSON.parse(l) as { result: string }).result);
+  const inGuarded = (...ops: string[]): string[] => results(sh(['sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cg, process.execPath, probe, ...ops]));
+  const outside = (...ops: string[]): string[] => results(sh([process.execPath, probe, ...ops]));
   try {
     assert.match(cli('attach', cg), /^guarding /);
     cli('deny', 'port', '1');
@@ -209,20 +213,43 @@ test('container guard CLI: in the guarded cgroup a denied port/address gets EPER
       ['EPERM', 'ECONNREFUSED', 'EPERM', 'EPERM'], 'port 1 and 127.0.0.2 denied; 127.0.0.1:2 reached the (closed) port; raw socket refused');
     assert.deepEqual(sh([process.execPath, probe, 'connect', '127.0.0.1', '1']).trim(), '{"op":"connect","to":"127.0.0.1:1","result":"ECONNREFUSED"}',
       'outside the cgroup nothing is denied');
+    // bind4/bind6 to a denied port.
+    assert.deepEqual(inGuarded('bind', '127.0.0.1', '1', 'bind', '::1', '1', 'bind', '127.0.0.1', '2'), ['EPERM', 'EPERM', 'ok'], 'binding port 1 refused (v4 and v6), port 2 fine');
+    assert.deepEqual(outside('bind', '127.0.0.1', '1', 'bind', '::1', '1'), ['ok', 'ok'], 'outside the cgroup port 1 binds');
+    // sysctl: writes under /proc/sys/net/ refused, reads and other writes pass (each write puts the current value back).
+    assert.deepEqual(inGuarded('sysctl-read', '/proc/sys/net/ipv4/ip_forward', 'sysctl-write', '/proc/sys/net/ipv4/ip_forward', 'sysctl-write', '/proc/sys/kernel/domainname'),
+      ['ok', 'EPERM', 'ok']);
+    assert.deepEqual(outside('sysctl-write', '/proc/sys/net/ipv4/ip_forward'), ['ok'], 'outside the cgroup the sysctl write passes');
+    // Devices: /dev/null opens for write; mknod refused; 1:1 (/dev/mem, denied from the start) refused
+    // through a node made outside; 1:5 (/dev/zero) once denied.
+    const mem = path.join(tmp, 'mem');
+    assert.equal(spawnSync('mknod', [mem, 'c', '1', '1']).status, 0, 'mknod outside the cgroup');
+    assert.deepEqual(inGuarded('open', '/dev/null', 'w', 'mknod', path.join(tmp, 'null'), '1', '3', 'open', mem, 'r', 'open', '/dev/zero', 'r'),
+      ['ok', 'EPERM', 'EPERM', 'ok']);
+    assert.notEqual(outside('open', mem, 'r')[0], 'EPERM', 'outside the cgroup 1:1 reaches the driver (which may not exist)');
+    cli('deny', 'dev', '1:5');
+    assert.deepEqual(inGuarded('open', '/dev/zero', 'r'), ['EPERM'], '/dev/zero denied live');
+    assert.deepEqual(outside('open', '/dev/zero', 'r'), ['ok']);
     const listed = cli('list');
     assert.match(listed, /ports: \[ 1 \]/);
     assert.match(listed, /addrs: \[ '127\.0\.0\.2' \]/);
+    assert.match(listed, /devices: \[ '1:1', '1:2', '1:4', '1:5' \]/);
     assert.match(listed, /connectsDenied: 2n/);
     assert.match(listed, /rawSocketsDenied: 1n/);
+    assert.match(listed, /bindsDenied: 2n/);
+    assert.match(listed, /sysctlWritesDenied: 1n/);
+    assert.match(listed, /devicesDenied: 3n/);
     cli('allow', 'port', '1');
-    assert.deepEqual(inGuarded('connect', '127.0.0.1', '1', 'connect', '127.0.0.2', '1'), ['ECONNREFUSED', 'EPERM'], 'port rule removed, address rule kept');
+    assert.deepEqual(inGuarded('connect', '127.0.0.1', '1', 'connect', '127.0.0.2', '1', 'bind', '127.0.0.1', '1'), ['ECONNREFUSED', 'EPERM', 'ok'], 'port rule removed, address rule kept');
     cli('detach');
     assert.equal(fs.existsSync(dir), false);
-    assert.deepEqual(inGuarded('connect', '127.0.0.2', '1', 'raw'), ['ECONNREFUSED', 'ok'], 'detached: nothing denied');
+    assert.deepEqual(inGuarded('connect', '127.0.0.2', '1', 'raw', 'sysctl-write', '/proc/sys/net/ipv4/ip_forward', 'open', '/dev/zero', 'r'), ['ECONNREFUSED', 'ok', 'ok', 'ok'], 'detached: nothing denied');
     assert.throws(() => cli('deny', 'port', '70000'), /bad port '70000'/);
+    assert.throws(() => cli('deny', 'dev', '1-5'), /bad device '1-5'/);
   } finally {
     detachGuard(dir);
     removeCgroup(cg);
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
 

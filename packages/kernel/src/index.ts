@@ -13,7 +13,13 @@ export {
 } from './context/skbuff.js';
 export type { SockContext, SockAddrContext } from './context/sock.js';
 export type { SockoptContext, SetsockoptContext, GetsockoptContext } from './context/sockopt.js';
-export type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult, ArgIndex } from './context/tracing.js';
+export { SysctlName, type SysctlContext } from './context/sysctl.js';
+export { DeviceType, DeviceAccess, type DeviceContext } from './context/device.js';
+export { SockOp, type SockOpsContext } from './context/sockops.js';
+export { SkAction, type SkLookupContext } from './context/sk-lookup.js';
+export type { SkMsgContext } from './context/sk-msg.js';
+export type { TaskIterContext } from './context/iter.js';
+export type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult, ArgIndex, BtfArgsContext } from './context/tracing.js';
 export * from './programs.js';
 export { MapDecl, MapTypes, UpdateFlag, nameMaps, type Ref, type MapOptions, type MapTypeName, type Pinning, type HelperResult } from './maps/common.js';
 export { HashMap, PerCpuHashMap, LruHashMap, LruPerCpuHashMap, KeyedMap } from './maps/hash.js';

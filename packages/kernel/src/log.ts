@@ -1,11 +1,15 @@
 // Structured logging: `log.info\`drop ${saddr} port ${port}\``. The compiler
-// turns the constant text into an id (stored in the object's .lockne.log
-// section) and writes a compact record {level, id, args...} to the `logs` ring
-// buffer it creates; userspace formats the text. No string formatting in the kernel.
+// turns the constant text into a template id (the table is JSON in the object's
+// `.rodata.lockne_log` section) and writes a compact record {level, argc, id,
+// args...} to the `lockne_log` ring buffer it adds; userspace formats the text
+// (logReader in @lockne/compiler). No string formatting in the kernel.
 import type { IntLike } from './ints.js';
 import { kernelOnly } from './kernel-only.js';
 
-/** Severity levels; records below the rodata level threshold are compiled out. */
+/**
+ * Severity levels. A call is compiled only up to the compile option `logLevel` (default DEBUG)
+ * and runs only up to the `lockne_log_level` rodata (default INFO; the verifier removes the rest).
+ */
 export enum LogLevel {
   ERROR = 0,
   WARN = 1,

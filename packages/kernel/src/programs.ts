@@ -5,16 +5,25 @@ import type { XdpContext, XdpAction } from './context/xdp.js';
 import type { SocketFilterContext, TcContext, CgroupSkbContext, TcAction, CgroupVerdict } from './context/skbuff.js';
 import type { SockContext, SockAddrContext } from './context/sock.js';
 import type { SetsockoptContext, GetsockoptContext } from './context/sockopt.js';
+import type { SysctlContext } from './context/sysctl.js';
+import type { DeviceContext } from './context/device.js';
+import type { SockOpsContext } from './context/sockops.js';
+import type { SkLookupContext, SkAction } from './context/sk-lookup.js';
+import type { SkMsgContext } from './context/sk-msg.js';
+import type { TaskIterContext } from './context/iter.js';
+import type { BtfArgsContext } from './context/tracing.js';
 import type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult } from './context/tracing.js';
-import type { u32 } from './ints.js';
+import type { u32, i32 } from './ints.js';
 
 /** Program kinds the compiler knows, keyed like @lockne/bpf ProgType names. */
 export type ProgramKind =
   | 'xdp' | 'tc' | 'tcx' | 'socketFilter' | 'cgroupSkb' | 'cgroupSock' | 'cgroupSockAddr' | 'cgroupSockopt'
+  | 'cgroupSysctl' | 'cgroupDevice' | 'sockOps' | 'skLookup' | 'skMsg'
+  | 'tpBtf' | 'fentry' | 'fexit' | 'lsm' | 'iter'
   | 'tracepoint' | 'rawTracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe';
 
 /** BPF_PROG_TYPE_* names (as in @lockne/bpf `ProgType`). */
-export type ProgTypeName = 'XDP' | 'SCHED_CLS' | 'SOCKET_FILTER' | 'CGROUP_SKB' | 'CGROUP_SOCK' | 'CGROUP_SOCK_ADDR' | 'CGROUP_SOCKOPT' | 'TRACEPOINT' | 'RAW_TRACEPOINT' | 'KPROBE';
+export type ProgTypeName = 'XDP' | 'SCHED_CLS' | 'SOCKET_FILTER' | 'CGROUP_SKB' | 'CGROUP_SOCK' | 'CGROUP_SOCK_ADDR' | 'CGROUP_SOCKOPT' | 'CGROUP_SYSCTL' | 'CGROUP_DEVICE' | 'SOCK_OPS' | 'SK_LOOKUP' | 'SK_MSG' | 'TRACING' | 'LSM' | 'TRACEPOINT' | 'RAW_TRACEPOINT' | 'KPROBE';
 
 /** What a program wrapper returns: plain data, readable in Node. */
 export interface ProgramDecl<Ctx = unknown> {
@@ -106,6 +115,34 @@ export function cgroupSockopt(hook: CgroupSockoptHook, fn: (ctx: never) => Cgrou
   return decl<never>('cgroupSockopt', `cgroup/${hook}`, 'CGROUP_SOCKOPT', hook === 'setsockopt' ? 'CGROUP_SETSOCKOPT' : 'CGROUP_GETSOCKOPT', fn);
 }
 
+/**
+ * cgroup sysctl program, section `cgroup/sysctl` (BPF_PROG_TYPE_CGROUP_SYSCTL): runs on
+ * every read and write of a /proc/sys file by a process of the cgroup. Returning
+ * `CgroupVerdict.REJECT` makes the read()/write() fail with EPERM. Minimum kernel 5.2.
+ * @example
+ * export const noNetWrites = cgroupSysctl((ctx) => {
+ *   if (ctx.write === 0) return CgroupVerdict.ALLOW;
+ *   const n = scratch.lookup(0);                    // a PerCpuArrayMap of { name: array(u8, 64) }
+ *   if (n === null) return CgroupVerdict.REJECT;
+ *   ctx.getName(n.value.name);                      // "net/ipv4/ip_forward"
+ *   return n.value.name[0] === 0x6e && n.value.name[1] === 0x65 && n.value.name[2] === 0x74 && n.value.name[3] === 0x2f
+ *     ? CgroupVerdict.REJECT : CgroupVerdict.ALLOW; // "net/"
+ * });
+ */
+export function cgroupSysctl(fn: (ctx: SysctlContext) => CgroupVerdict): ProgramDecl<SysctlContext> {
+  return decl('cgroupSysctl', 'cgroup/sysctl', 'CGROUP_SYSCTL', 'CGROUP_SYSCTL', fn);
+}
+
+/**
+ * cgroup device program, section `cgroup/dev` (BPF_PROG_TYPE_CGROUP_DEVICE): the cgroup v2
+ * device controller. Runs when a process of the cgroup opens a device node or mknod()s one;
+ * `CgroupVerdict.REJECT` makes that fail with EPERM. Minimum kernel 4.15.
+ * @example export const devs = cgroupDevice((ctx) => ctx.major === 1 && ctx.minor === 1 ? CgroupVerdict.REJECT : CgroupVerdict.ALLOW);
+ */
+export function cgroupDevice(fn: (ctx: DeviceContext) => CgroupVerdict): ProgramDecl<DeviceContext> {
+  return decl('cgroupDevice', 'cgroup/dev', 'CGROUP_DEVICE', 'CGROUP_DEVICE', fn);
+}
+
 /** Tracepoint program, section `tracepoint/<category>/<name>`. Minimum kernel 4.7. */
 export function tracepoint(category: string, name: string, fn: (ctx: TracepointContext) => TracingResult): ProgramDecl<TracepointContext> {
   return decl('tracepoint', `tracepoint/${category}/${name}`, 'TRACEPOINT', null, fn);
@@ -142,3 +179,69 @@ export function uprobe(fn: ProbeFn): ProgramDecl<KprobeContext> { return probe('
 
 /** uretprobe program, section `uretprobe`. Minimum kernel 4.3. */
 export function uretprobe(fn: ProbeFn): ProgramDecl<KprobeContext> { return probe('uretprobe', fn); }
+
+/**
+ * sock_ops program, section `sockops` (BPF_PROG_TYPE_SOCK_OPS), attached to a cgroup: runs at
+ * TCP events of its sockets (`ctx.op`: SockOp). Return 1. Minimum kernel 4.13.
+ * @example export const est = sockOps((ctx) => { if (ctx.op === SockOp.ACTIVE_ESTABLISHED) n.value += 1n; return 1; });
+ */
+export function sockOps(fn: (ctx: SockOpsContext) => i32 | number): ProgramDecl<SockOpsContext> {
+  return decl('sockOps', 'sockops', 'SOCK_OPS', 'CGROUP_SOCK_OPS', fn);
+}
+
+/**
+ * sk_lookup program, section `sk_lookup` (BPF_PROG_TYPE_SK_LOOKUP), attached to a network
+ * namespace: picks (or refuses) the socket for incoming connections. Minimum kernel 5.9.
+ * @example export const only80 = skLookup((ctx) => ctx.localPort === 80 ? SkAction.PASS : SkAction.DROP);
+ */
+export function skLookup(fn: (ctx: SkLookupContext) => SkAction): ProgramDecl<SkLookupContext> {
+  return decl('skLookup', 'sk_lookup', 'SK_LOOKUP', 'SK_LOOKUP', fn);
+}
+
+/**
+ * sk_msg program, section `sk_msg` (BPF_PROG_TYPE_SK_MSG), attached to a SOCKMAP/SOCKHASH:
+ * a verdict for every sendmsg() of its sockets. Minimum kernel 4.17.
+ */
+export function skMsg(fn: (ctx: SkMsgContext) => SkAction): ProgramDecl<SkMsgContext> {
+  return decl('skMsg', 'sk_msg', 'SK_MSG', 'SK_MSG_VERDICT', fn);
+}
+
+/**
+ * BTF-enabled raw tracepoint, section `tp_btf/<name>` (BPF_PROG_TYPE_TRACING): `ctx.arg(n)` is
+ * the n-th argument of the tracepoint's TP_PROTO. Minimum kernel 5.5.
+ * @example export const execs = tpBtf('sched_process_exec', (ctx) => { pids.update(u32(ctx.arg(1)), 1); return 0; });
+ */
+export function tpBtf(name: string, fn: (ctx: BtfArgsContext) => TracingResult): ProgramDecl<BtfArgsContext> {
+  return decl('tpBtf', `tp_btf/${name}`, 'TRACING', 'TRACE_RAW_TP', fn);
+}
+
+/** fentry program on kernel function `target`, section `fentry/<target>` (trampoline). Minimum kernel 5.5. */
+export function fentry(target: string, fn: (ctx: BtfArgsContext) => TracingResult): ProgramDecl<BtfArgsContext> {
+  return decl('fentry', `fentry/${target}`, 'TRACING', 'TRACE_FENTRY', fn);
+}
+
+/** fexit program on kernel function `target`, section `fexit/<target>`; the return value follows the arguments. Minimum kernel 5.5. */
+export function fexit(target: string, fn: (ctx: BtfArgsContext) => TracingResult): ProgramDecl<BtfArgsContext> {
+  return decl('fexit', `fexit/${target}`, 'TRACING', 'TRACE_FEXIT', fn);
+}
+
+/**
+ * BPF LSM program on hook `hook` (`file_open`, `bprm_check_security`...), section `lsm/<hook>`:
+ * return 0 to allow or a negative errno. Minimum kernel 5.7 (with `bpf` in the active LSMs).
+ */
+export function lsm(hook: string, fn: (ctx: BtfArgsContext) => i32 | number): ProgramDecl<BtfArgsContext> {
+  return decl('lsm', `lsm/${hook}`, 'LSM', 'LSM_MAC', fn);
+}
+
+/** Iterator targets the compiler has a context for. */
+export type IterTarget = 'task';
+
+/**
+ * Iterator program, section `iter/<target>` (BPF_TRACE_ITER): reading the iterator's fd runs
+ * it for every element (`iter('task', ...)`: every thread) and returns what it wrote with
+ * `ctx.seqWrite`. Minimum kernel 5.8.
+ */
+export function iter(target: IterTarget, fn: (ctx: TaskIterContext) => i32 | number): ProgramDecl<TaskIterContext> {
+  if (target !== 'task') throw new TypeError(`iter(${JSON.stringify(target)}): only 'task' iterators are supported`);
+  return decl('iter', `iter/${target}`, 'TRACING', 'TRACE_ITER', fn);
+}

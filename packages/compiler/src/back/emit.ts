@@ -7,12 +7,15 @@ import type { MFunction, MReg } from './mir.js';
 
 export interface LineRecord { readonly insnOff: number; readonly pos: SourcePos }
 export interface MapReloc { readonly insnOff: number; readonly map: string }
+/** An LD_IMM64 that must hold subprogram `func`'s address (BPF_PSEUDO_FUNC). */
+export interface FuncReloc { readonly insnOff: number; readonly func: string }
 
 export interface EmittedProgram {
   readonly instructions: Instruction[];
   /** One record wherever the source position changes (clang does the same). */
   readonly lines: LineRecord[];
   readonly mapRelocs: MapReloc[];
+  readonly funcRelocs: FuncReloc[];
   /** Position of every slot (the second slot of LD_IMM64 repeats the first). */
   readonly slotPos: SourcePos[];
   readonly stackSize: number;
@@ -27,6 +30,7 @@ export function emitProgram(fn: MFunction): EmittedProgram {
   const b = new ProgramBuilder();
   const slotPos: SourcePos[] = [];
   const mapRelocs: MapReloc[] = [];
+  const funcRelocs: FuncReloc[] = [];
   for (const blk of fn.blocks) {
     b.label(`b${blk.id}`);
     for (const i of blk.insts) {
@@ -45,7 +49,10 @@ export function emitProgram(fn: MFunction): EmittedProgram {
         case 'atomic': b.atomic(i.op, i.size, p(i.base), p(i.src), i.off); break;
         case 'movsx': b.movsx64(p(i.dst), p(i.src), i.bits); break;
         case 'ld64': b.ldImm64(p(i.dst), i.value); break;
-        case 'ldmap': mapRelocs.push({ insnOff: at, map: i.map }); b.ldMapFd(p(i.dst), 0); break;
+        case 'ldmap':
+          // A function address keeps src 0: the loader (libbpf, @lockne/obj's linker) sets BPF_PSEUDO_FUNC.
+          if (i.fn) { funcRelocs.push({ insnOff: at, func: i.map }); b.ldImm64(p(i.dst), 0n); } else { mapRelocs.push({ insnOff: at, map: i.map }); b.ldMapFd(p(i.dst), 0); }
+          break;
         case 'ldx': b.ldxMem(i.size, p(i.dst), p(i.base), i.off); break;
         case 'stx': b.stxMem(i.size, p(i.base), p(i.src), i.off); break;
         case 'st': b.stMem(i.size, p(i.base), i.off, i.imm); break;
@@ -66,5 +73,5 @@ export function emitProgram(fn: MFunction): EmittedProgram {
     if (pos.line === 0) return;
     if (!prev || prev.pos.line !== pos.line || prev.pos.column !== pos.column || prev.pos.file !== pos.file) lines.push({ insnOff: off, pos });
   });
-  return { instructions: b.build(), lines, mapRelocs, slotPos, stackSize: fn.frame.size };
+  return { instructions: b.build(), lines, mapRelocs, funcRelocs, slotPos, stackSize: fn.frame.size };
 }

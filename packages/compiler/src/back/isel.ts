@@ -55,13 +55,16 @@ class Selector {
     const blocks: MBlock[] = [];
     order.forEach((b, idx) => {
       this.out = [];
-      if (b === this.fn.entry) this.emit({ k: 'mov', w64: true, dst: vr(this.fn.ctx.id), src: pr(1), pos: this.fn.pos });
+      if (b === this.fn.entry) {
+        this.emit({ k: 'mov', w64: true, dst: vr(this.fn.ctx.id), src: pr(1), pos: this.fn.pos });
+        this.fn.params.forEach((p, k) => this.emit({ k: 'mov', w64: true, dst: vr(p.id), src: pr((k + 2) as 2 | 3 | 4 | 5), pos: this.fn.pos }));
+      }
       for (const i of b.insts) this.inst(i);
       if (!b.term) throw new Error(`internal: block b${b.id} of ${this.fn.name} has no terminator`);
       this.term(b.term, order[idx + 1]?.id);
       blocks.push({ id: b.id, insts: this.out, succ: successors(b).map((s) => s.id) });
     });
-    return { name: this.fn.name, blocks, nextVreg: this.next, frame: this.frame };
+    return { name: this.fn.name, blocks, nextVreg: this.next, frame: this.frame, args: 1 + this.fn.params.length };
   }
 
   private emit(i: MInst): void {
@@ -226,6 +229,7 @@ class Selector {
       }
       // LD_IMM64 naming the global: the emitter records the relocation like a map's.
       case 'globalAddr': return this.emit({ k: 'ldmap', dst: vr(i.dst.id), map: i.global, pos });
+      case 'funcAddr': return this.emit({ k: 'ldmap', dst: vr(i.dst.id), map: i.func, fn: true, pos });
       case 'mapCall': {
         i.args.forEach((a, n) => this.move(pr((n + 2) as 2 | 3 | 4 | 5), a, pos));
         this.emit({ k: 'ldmap', dst: pr(1), map: i.map.name, pos });

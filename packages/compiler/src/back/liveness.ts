@@ -76,7 +76,7 @@ export function intervals(fn: MFunction): { intervals: Interval[]; fixed: FixedR
     if (!last) throw new Error(`internal: r${p} read at ${at} before any write`);
     last[1] = Math.max(last[1], at);
   };
-  fixedDef(1, -1); // ctx arrives in R1
+  for (let p = 1; p <= (fn.args ?? 1); p++) fixedDef(p, -1); // ctx arrives in R1 (a callback's arguments in R1..)
   let n = 0;
   for (const b of fn.blocks) {
     const first = 2 * n;

@@ -15,7 +15,8 @@ export type MInst =
   | { k: 'neg'; w64: boolean; dst: MReg; pos: SourcePos }
   | { k: 'movsx'; dst: MReg; src: MReg; bits: 8 | 16 | 32; pos: SourcePos }
   | { k: 'ld64'; dst: MReg; value: bigint; pos: SourcePos }
-  | { k: 'ldmap'; dst: MReg; map: string; pos: SourcePos }
+  /** LD_IMM64 of a map, global (`fn` false) or subprogram (`fn`: a function address) by name. */
+  | { k: 'ldmap'; dst: MReg; map: string; fn?: boolean; pos: SourcePos }
   | { k: 'ldx'; size: SizeName; dst: MReg; base: MReg; off: number; pos: SourcePos }
   | { k: 'stx'; size: SizeName; base: MReg; off: number; src: MReg; pos: SourcePos }
   | { k: 'st'; size: SizeName; base: MReg; off: number; imm: number; pos: SourcePos }
@@ -41,6 +42,8 @@ export interface MFunction {
   /** Next free virtual register number. */
   nextVreg: number;
   readonly frame: Frame;
+  /** Argument registers live at entry, R1..R<args> (1 when absent: a program's ctx). */
+  readonly args?: number;
 }
 
 export const vr = (v: number): MReg => ({ kind: 'v', v });

@@ -121,7 +121,7 @@ function cost(fn: MFunction): number {
 }
 
 function cloneFn(fn: MFunction): MFunction {
-  return { name: fn.name, nextVreg: fn.nextVreg, frame: fn.frame.clone(), blocks: fn.blocks.map((b) => ({ ...b, insts: [...b.insts] })) };
+  return { name: fn.name, nextVreg: fn.nextVreg, frame: fn.frame.clone(), blocks: fn.blocks.map((b) => ({ ...b, insts: [...b.insts] })), ...(fn.args === undefined ? {} : { args: fn.args }) };
 }
 
 /**

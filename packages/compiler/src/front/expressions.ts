@@ -14,6 +14,8 @@ import { kernelSymbol, widthOf } from './kernel.js';
 import type { Lowerer, Mem, Val } from './lower.js';
 import { lowerCondValue } from './conditions.js';
 import { tracingCtxCall } from './tracing.js';
+import { sysctlCtxCall } from './sysctl.js';
+import { iterCtxCall, iterCtxProperty } from './iter.js';
 import { globalOf } from './globals.js';
 import { BUFFER_HELPERS, bufferHelperCall } from './helper-memory.js';
 import { moduleConstOf } from './constants.js';
@@ -21,6 +23,8 @@ import { atomicCall, isAtomic } from './atomics.js';
 import { checkGplHelper } from './gpl.js';
 import { ringbufCall } from './ringbuf.js';
 import { skStorageCall } from './storage.js';
+import { logCall, logCallMisuse } from './log.js';
+import { loopCall } from './loop.js';
 
 export const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
   [ts.SyntaxKind.PlusToken]: 'add', [ts.SyntaxKind.MinusToken]: 'sub', [ts.SyntaxKind.AsteriskToken]: 'mul',
@@ -144,6 +148,7 @@ export function lowerExpr(L: Lowerer, node0: ts.Expression, want?: Ty): Val {
   if (ts.isPostfixUnaryExpression(node)) return increment(L, node.operand, node.operator === ts.SyntaxKind.PlusPlusToken ? 'add' : 'sub', true, node);
   if (ts.isBinaryExpression(node)) return binaryExpr(L, node, want);
   if (ts.isConditionalExpression(node) || ts.isBinaryExpression(node)) return lowerCondValue(L, node, want);
+  if (ts.isTaggedTemplateExpression(node)) return logCall(L, node);
   if (ts.isNonNullExpression(node)) return L.fail('LK3001', 'the ! operator does not check for null: narrow with `if (v !== null)`', node);
   return L.fail('LK1001', `${ts.SyntaxKind[node.kind]} is not supported in *.bpf.ts`, node);
 }
@@ -197,6 +202,8 @@ function property(L: Lowerer, node: ts.PropertyAccessExpression): Val {
     if (arr) return { kind: 'mem', mem: arr };
     const sk = ctxSocket(L, node);
     if (sk) return { kind: 'val', op: reg(sk), ty: sk.ty };
+    const it = iterCtxProperty(L, node.name.text, node);
+    if (it) return it;
     const field = L.hidden.has(node.name.text) ? undefined : ctxField(L.ctxKind, node.name.text);
     if (!field) return L.fail('LK3009', `context field '${node.name.text}' is not available (${L.ctxKind})`, node);
     const dst = L.b.vreg(field.ty);
@@ -227,9 +234,10 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
   const callee = unwrap(node.expression);
   const ksym = kernelSymbol(L.checker, ts.isPropertyAccessExpression(callee) ? callee.name : callee);
   const name = ksym?.name ?? '';
-  // Conversions: u32(x), i64(x), ...
-  if (ksym && isIntName(name) && node.arguments.length === 1) {
-    const to = INT[name];
+  // Conversions: u32(x), i64(x), ...; be16(x)/be32(x) reinterpret as u16/u32 (network order is the caller's business).
+  const convTo = ksym && node.arguments.length === 1 ? (isIntName(name) ? INT[name] : name === 'be16' ? INT.u16 : name === 'be32' ? INT.u32 : undefined) : undefined;
+  if (convTo) {
+    const to = convTo;
     const v = lowerExpr(L, node.arguments[0]!);
     if (v.kind === 'lit') return { kind: 'val', op: konst(wrap(v.value, to), to), ty: to };
     const { op, ty } = L.operand(v, undefined, node.arguments[0]!);
@@ -237,13 +245,15 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
     const from = ty.kind === 'bool' ? INT.u8 : ty;
     return { kind: 'val', op: convert(L, op, from, to, node), ty: to };
   }
+  const misuse = logCallMisuse(L, node);
+  if (misuse) return misuse;
   // Functions declared in this file: inlined.
   const user = userFunction(L, callee);
   if (user) return inlineCall(L, user, node);
   // Context methods: ctx.header(T, off).
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(unwrap(callee.expression)) && isCtx(L, unwrap(callee.expression) as ts.Identifier)) {
     if (callee.name.text === 'header') return header(L, node);
-    const traced = tracingCtxCall(L, callee.name.text, node);
+    const traced = tracingCtxCall(L, callee.name.text, node) ?? sysctlCtxCall(L, callee.name.text, node) ?? iterCtxCall(L, callee.name.text, node);
     if (traced) return traced;
     return L.fail('LK6001', `ctx.${callee.name.text}() is not supported in this version`, node);
   }
@@ -260,6 +270,8 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
   }
   // atomicAdd(ref | field, delta) and the other BPF_ATOMIC operations.
   if (ksym && isAtomic(name)) return atomicCall(L, name, node)!;
+  // bpf.loop(n, body, state?): the body becomes a callback subprogram.
+  if (ksym && name === 'loop' && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) return loopCall(L, node);
   // Helpers: bpf.ktimeGetNs(), bpf.getSocketCookie(ctx), ...
   if (ksym && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) {
     const helper = HELPER_BINDINGS[name as keyof typeof HELPER_BINDINGS];

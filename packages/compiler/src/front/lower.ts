@@ -3,10 +3,11 @@
 import ts from 'typescript';
 import type { DiagnosticCode } from '@lockne/kernel';
 import { CompileAbort, type DiagnosticBag, type SourcePos } from '../diagnostics.js';
-import { IrBuilder } from '../ir/builder.js';
-import { konst, type Block, type MapRef, type Operand, type VReg } from '../ir/ir.js';
+import { IrBuilder, type Signature } from '../ir/builder.js';
+import { konst, type Block, type IrFunction, type MapRef, type Operand, type VReg } from '../ir/ir.js';
 import { fits, INT, sameTy, tyName, type IntTy, type Layout, type Ty } from '../ir/types.js';
 import type { CtxKind } from './context-fields.js';
+import type { LogState } from './log.js';
 
 /** What an expression evaluates to before it is given a register. */
 export type Val =
@@ -44,6 +45,14 @@ export interface Loop { readonly brk: Block; readonly cont: Block }
 /** A user function call being inlined: where its `return` goes and what it returns. */
 export interface InlineFrame { readonly fn: ts.Node; readonly result: VReg | null; readonly exit: Block; readonly loops: number }
 
+/** A function called through its address (a bpf_loop callback), emitted in `.text` with the program. */
+export interface SubprogramIr {
+  readonly name: string;
+  /** The function whose code takes its address (the program, or an enclosing callback). */
+  readonly caller: string;
+  readonly ir: IrFunction;
+}
+
 export interface ModuleInfo {
   readonly checker: ts.TypeChecker;
   readonly sf: ts.SourceFile;
@@ -53,6 +62,10 @@ export interface ModuleInfo {
   readonly maps: Map<ts.Symbol, MapRef>;
   /** From `license('...')`, once the declarations are read (GPL-only helpers check it). */
   license?: string;
+  /** Compile options the front end reads. */
+  readonly options?: { readonly logLevel?: number };
+  /** Logging state (implicit ring buffer, templates), from the first log call on (front/log.ts). */
+  log?: LogState;
 }
 
 export class Lowerer {
@@ -68,10 +81,14 @@ export class Lowerer {
   writable: ReadonlySet<string> = new Set();
   /** Context fields this program kind may not even read (sockopt's retval at setsockopt). */
   hidden: ReadonlySet<string> = new Set();
+  /** What a bare `return;` returns (bpf_loop callbacks: 0, continue); undefined where one is an error. */
+  bareReturn: Operand | undefined;
+  /** Callbacks of this program (shared with nested callbacks): emitted as its subprograms. */
+  subprograms: SubprogramIr[] = [];
 
-  constructor(readonly mod: ModuleInfo, name: string, node: ts.Node, readonly ctxKind: CtxKind, readonly returnTy: IntTy) {
+  constructor(readonly mod: ModuleInfo, name: string, node: ts.Node, readonly ctxKind: CtxKind, readonly returnTy: IntTy, sig?: Signature) {
     this.checker = mod.checker;
-    this.b = new IrBuilder(name, this.pos(node));
+    this.b = new IrBuilder(name, this.pos(node), sig);
   }
 
   pos(node: ts.Node): SourcePos {

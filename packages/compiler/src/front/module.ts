@@ -9,12 +9,13 @@ import { INT, layoutSize, type Layout } from '../ir/types.js';
 import type { CtxKind } from './context-fields.js';
 import { kernelSymbol } from './kernel.js';
 import { layoutOfExpr, layoutOfTypeNode } from './layout.js';
-import { Lowerer, type ModuleInfo } from './lower.js';
+import { Lowerer, type ModuleInfo, type SubprogramIr } from './lower.js';
 import { lowerExpr } from './expressions.js';
 import { lowerStatements } from './statements.js';
 import { constExpr, declareModuleConst } from './constants.js';
 import { helperId } from '@lockne/obj';
 import { findRecordLeaks } from '../ir/record-leaks.js';
+import { logGlobals } from './log.js';
 
 const RESERVE = helperId('bpf_ringbuf_reserve')!;
 const RELEASE: ReadonlySet<number> = new Set([helperId('bpf_ringbuf_submit')!, helperId('bpf_ringbuf_discard')!]);
@@ -34,6 +35,18 @@ const KINDS: Record<string, { progType: string; ctx: CtxKind; section: (args: re
   cgroupSockAddr: { progType: 'CGROUP_SOCK_ADDR', ctx: 'bpf_sock_addr', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['userIp4', 'userIp6', 'userPort', 'msgSrcIp4', 'msgSrcIp6'] },
   // setsockopt may rewrite level/optname/optlen; getsockopt optlen/retval (cg_sockopt_is_valid_access).
   cgroupSockopt: { progType: 'CGROUP_SOCKOPT', ctx: 'bpf_sockopt', section: (a) => `cgroup/${strArg(a[0])}`, writable: ['optlen'] },
+  // file_pos is the only writable field of struct bpf_sysctl; bpf_cgroup_dev_ctx has none.
+  cgroupSysctl: { progType: 'CGROUP_SYSCTL', ctx: 'bpf_sysctl', section: () => 'cgroup/sysctl', writable: ['filePos'] },
+  cgroupDevice: { progType: 'CGROUP_DEVICE', ctx: 'bpf_cgroup_dev_ctx', section: () => 'cgroup/dev' },
+  sockOps: { progType: 'SOCK_OPS', ctx: 'bpf_sock_ops', section: () => 'sockops', writable: ['reply', 'replylong', 'skTxhash'] },
+  skLookup: { progType: 'SK_LOOKUP', ctx: 'bpf_sk_lookup', section: () => 'sk_lookup' },
+  skMsg: { progType: 'SK_MSG', ctx: 'sk_msg_md', section: () => 'sk_msg' },
+  // BTF-typed tracing: ctx is the target's u64 arguments (ctx.arg(n)); the loader resolves attach_btf_id.
+  tpBtf: { progType: 'TRACING', ctx: 'bpf_raw_tracepoint_args', section: (a) => `tp_btf/${strArg(a[0])}` },
+  fentry: { progType: 'TRACING', ctx: 'bpf_raw_tracepoint_args', section: (a) => `fentry/${strArg(a[0])}` },
+  fexit: { progType: 'TRACING', ctx: 'bpf_raw_tracepoint_args', section: (a) => `fexit/${strArg(a[0])}` },
+  lsm: { progType: 'LSM', ctx: 'bpf_raw_tracepoint_args', section: (a) => `lsm/${strArg(a[0])}` },
+  iter: { progType: 'TRACING', ctx: 'bpf_iter_task', section: (a) => `iter/${strArg(a[0])}` },
   tracepoint: { progType: 'TRACEPOINT', ctx: 'trace_event_raw', section: (a) => `tracepoint/${strArg(a[0])}/${strArg(a[1])}` },
   rawTracepoint: { progType: 'RAW_TRACEPOINT', ctx: 'bpf_raw_tracepoint_args', section: (a) => `raw_tracepoint/${strArg(a[0])}` },
 };
@@ -48,6 +61,8 @@ export interface ProgramIr {
   /** BPF_PROG_TYPE_* name as @lockne/bpf spells it. */
   readonly progType: string;
   readonly ir: IrFunction;
+  /** bpf.loop bodies, callees before callers. */
+  readonly subprograms: SubprogramIr[];
 }
 
 export interface ModuleIr {
@@ -214,10 +229,12 @@ function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.Cal
   }
 
   const ir = L.b.finish();
-  for (const leak of findRecordLeaks(ir, RESERVE, RELEASE)) {
-    info.diags.report('LK3004', `the ring buffer record reserved at line ${leak.reservedAt.line} can reach this return neither submitted nor discarded`, leak.at);
+  for (const f of [ir, ...L.subprograms.map((s) => s.ir)]) {
+    for (const leak of findRecordLeaks(f, RESERVE, RELEASE)) {
+      info.diags.report('LK3004', `the ring buffer record reserved at line ${leak.reservedAt.line} can reach this return neither submitted nor discarded`, leak.at);
+    }
   }
-  return { name, section: k.section(call.arguments), progType: k.progType, ir };
+  return { name, section: k.section(call.arguments), progType: k.progType, ir, subprograms: L.subprograms };
 }
 
 export function lowerModule(info: ModuleInfo): ModuleIr {
@@ -225,6 +242,8 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
   const maps: MapRef[] = [];
   const globals: IrGlobal[] = [];
   const pending: Array<{ name: string; kind: string; call: ts.CallExpression }> = [];
+  /** Top-level names and where they are declared (reserved-name diagnostics point there). */
+  const declared = new Map<string, ts.Node>();
   let license: string | undefined;
   const posOf = (n: ts.Node) => {
     const { line, character } = info.sf.getLineAndCharacterOfPosition(n.getStart(info.sf));
@@ -239,6 +258,7 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
         const init = d.initializer;
         if (!ts.isIdentifier(d.name) || !init) { info.diags.report('LK1001', 'unsupported declaration', posOf(d)); continue; }
         const name = d.name.text;
+        declared.set(name, d.name);
         if (ts.isNewExpression(init)) {
           if (!exported || !isConst) { info.diags.report('LK4002', `map '${name}' must be an exported const`, posOf(d)); continue; }
           const m = declareMap(info, name, init, d);
@@ -287,6 +307,16 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
   for (const p of pending) {
     const prog = lowerProgram(info, p.name, p.kind, p.call);
     if (prog) programs.push(prog);
+  }
+  if (info.log) {
+    // Logging adds a ring buffer and two rodata globals under reserved names.
+    const added = logGlobals(info.log);
+    for (const name of [info.log.ring.name, ...added.map((g) => g.name)]) {
+      const at = declared.get(name);
+      if (at) info.diags.report('LK4004', `'${name}' is reserved for kernel logging (log.info\`...\`): rename this declaration`, posOf(at));
+    }
+    maps.push(info.log.ring);
+    globals.push(...added);
   }
   return license === undefined ? { programs, maps, globals } : { programs, maps, globals, license };
 }

@@ -111,6 +111,7 @@ function returnStatement(L: Lowerer, s: ts.ReturnStatement): void {
     else if (frame.result) L.fail('LK4003', 'this function must return a value', s);
     return L.b.terminate({ op: 'br', target: frame.exit, pos: L.pos(s) });
   }
+  if (!s.expression && L.bareReturn) return L.b.terminate({ op: 'ret', value: L.bareReturn, pos: L.pos(s) });
   if (!s.expression) return L.fail('LK4003', 'a program must return its verdict', s);
   const v = lowerExpr(L, s.expression, L.returnTy);
   const value = v.kind === 'val' && v.ty.kind === 'int' ? v.op : L.operand(v, L.returnTy, s.expression).op;

@@ -3,6 +3,9 @@ import type { SourcePos } from '../diagnostics.js';
 import type { Block, Inst, IrFunction, Terminator, VReg } from './ir.js';
 import { ptr, type Ty } from './types.js';
 
+/** What a function receives in R1 (a program's ctx by default) and R2..R5. */
+export interface Signature { readonly first?: Ty; readonly rest?: readonly Ty[] }
+
 export class IrBuilder {
   private readonly blocks: Block[] = [];
   private readonly vregs: VReg[] = [];
@@ -11,11 +14,13 @@ export class IrBuilder {
   private readonly targeted = new Set<number>();
   readonly entry: Block;
   readonly ctx: VReg;
+  readonly params: readonly VReg[];
 
-  constructor(readonly name: string, readonly pos: SourcePos) {
+  constructor(readonly name: string, readonly pos: SourcePos, sig: Signature = {}) {
     this.entry = this.newBlock();
     this.cur = this.entry;
-    this.ctx = this.vreg(ptr('ctx'), 'ctx');
+    this.ctx = this.vreg(sig.first ?? ptr('ctx'), 'ctx');
+    this.params = (sig.rest ?? []).map((t, k) => this.vreg(t, `arg${k + 2}`));
   }
 
   vreg(ty: Ty, name?: string): VReg {
@@ -56,6 +61,6 @@ export class IrBuilder {
   }
 
   finish(): IrFunction {
-    return { name: this.name, entry: this.entry, blocks: this.blocks, ctx: this.ctx, vregs: this.vregs, pos: this.pos };
+    return { name: this.name, entry: this.entry, blocks: this.blocks, ctx: this.ctx, params: this.params, vregs: this.vregs, pos: this.pos };
   }
 }

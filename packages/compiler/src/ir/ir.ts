@@ -31,7 +31,8 @@ export interface MapRef {
 /** A global variable in .rodata/.data/.bss (front/globals.ts); `bytes` is its initial value. */
 export interface IrGlobal {
   readonly name: string;
-  readonly section: '.rodata' | '.data' | '.bss';
+  /** `.rodata.<x>` holds compiler-made read-only data (the log template table). */
+  readonly section: '.rodata' | '.data' | '.bss' | `.rodata.${string}`;
   readonly layout: Layout;
   readonly bytes: Uint8Array;
 }
@@ -66,6 +67,8 @@ export type Inst =
   | { op: 'mapCall'; dst: VReg | null; helper: number; map: MapRef; args: Operand[]; pos: SourcePos }
   /** A helper call with up to five scalar/ctx/pointer arguments. */
   | { op: 'call'; dst: VReg | null; helper: number; args: Operand[]; pos: SourcePos }
+  /** `dst = &func` (LD_IMM64 relocated to a subprogram: becomes BPF_PSEUDO_FUNC, a bpf_loop callback). */
+  | { op: 'funcAddr'; dst: VReg; func: string; pos: SourcePos }
   /** `dst = &global` (LD_IMM64 relocated to the variable: a map-value pointer into its data section). */
   | { op: 'globalAddr'; dst: VReg; global: string; pos: SourcePos }
   /** bpf_tail_call(ctx, map, index): returns (with a negative errno) only when the jump fails. */
@@ -87,8 +90,10 @@ export interface IrFunction {
   readonly name: string;
   readonly entry: Block;
   readonly blocks: Block[];
-  /** The ctx pointer (R1 at entry). */
+  /** The ctx pointer (R1 at entry); a callback's first argument (bpf_loop: the index). */
   readonly ctx: VReg;
+  /** Further arguments, in R2.. at entry (a bpf_loop callback's context pointer). */
+  readonly params: readonly VReg[];
   readonly vregs: VReg[];
   readonly pos: SourcePos;
 }

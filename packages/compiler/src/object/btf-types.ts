@@ -61,6 +61,16 @@ export class CompilerBtf {
     return id;
   }
 
+  /** Static FUNC `name` with proto `long (unsigned int index, void *ctx)`: a bpf_loop callback. */
+  callbackFunc(name: string): number {
+    let proto = this.#protos.get('(callback)');
+    if (proto === undefined) {
+      const params = [{ name: 'index', type: this.#cInt('unsigned int', 4, false) }, { name: 'ctx', type: this.#w.ptr(0) }];
+      this.#protos.set('(callback)', (proto = this.#w.funcProto(this.#cInt('long', 8, true), params)));
+    }
+    return this.#w.func(name, proto, 'static');
+  }
+
   /** FUNC `name` with proto `int (struct <ctx> *ctx)` for a program of `progType`. */
   programFunc(name: string, progType: string): number {
     const ctx = CTX_STRUCT[progType];

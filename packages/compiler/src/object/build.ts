@@ -8,7 +8,7 @@
 // const m = compileToInstructions('count.bpf.ts');
 // fs.writeFileSync('count.bpf.o', buildObject(m, { sourceFile: 'count.bpf.ts' }));
 import { ObjectWriter, type LineInfoInput } from '@lockne/obj';
-import type { CompiledModule, CompiledProgram } from '../compile.js';
+import type { CompiledFunction, CompiledModule } from '../compile.js';
 import type { MapRef } from '../ir/ir.js';
 import { CompilerBtf } from './btf-types.js';
 
@@ -36,7 +36,7 @@ function mapType(m: MapRef): number {
 }
 
 /** line_info for one program: the kernel wants a record at instruction 0 and none on an LD_IMM64's second slot. */
-function lineInfo(p: CompiledProgram): LineInfoInput[] {
+function lineInfo(p: CompiledFunction): LineInfoInput[] {
   const out: LineInfoInput[] = p.lines.map((l) => ({ insn: l.insnOff, file: l.pos.file, line: l.pos.line, column: l.pos.column, text: l.pos.text }));
   const first = out[0];
   if (first && first.insn !== 0) out.unshift({ ...first, insn: 0 });
@@ -60,6 +60,10 @@ export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): U
   for (const g of m.globals ?? []) {
     w.addGlobal({ section: g.section, name: g.name, typeId: types.layout(g.layout), ...(g.section === '.bss' ? { size: g.bytes.byteLength } : { bytes: g.bytes }) });
   }
+  const relocations = (f: CompiledFunction): Array<{ insn: number; symbol: string }> => [
+    ...f.mapRelocs.map((r) => ({ insn: r.insnOff, symbol: r.map })),
+    ...f.funcRelocs.map((r) => ({ insn: r.insnOff, symbol: r.func })),
+  ];
   for (const p of m.programs) {
     w.addProgram({
       name: p.name,
@@ -67,8 +71,18 @@ export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): U
       instructions: p.instructions,
       funcInfo: [{ insn: 0, typeId: types.programFunc(p.name, p.progType) }],
       lineInfo: lineInfo(p),
-      relocations: p.mapRelocs.map((r) => ({ insn: r.insnOff, symbol: r.map })),
+      relocations: relocations(p),
     });
+    // bpf.loop bodies: static functions in .text (`long body(u32 index, void *ctx)`), linked in by the loader.
+    for (const s of p.subprograms) {
+      w.addSubprogram({
+        name: s.name,
+        instructions: s.instructions,
+        funcInfo: [{ insn: 0, typeId: types.callbackFunc(s.name) }],
+        lineInfo: lineInfo(s),
+        relocations: relocations(s),
+      });
+    }
   }
   return w.build();
 }

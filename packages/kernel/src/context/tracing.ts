@@ -41,3 +41,12 @@ export interface TracepointContext {
 
 /** Return type of tracing programs (the kernel ignores it except for perf filtering). */
 export type TracingResult = i32 | number;
+
+/**
+ * Context of BTF-typed tracing programs (tp_btf, fentry, fexit, lsm): the
+ * target's arguments as 64-bit values (a pointer argument is its address);
+ * fexit also sees the return value at the index after the last argument.
+ */
+export interface BtfArgsContext {
+  arg(n: ArgIndex): u64;
+}

@@ -41,4 +41,6 @@ export const METHOD_BINDINGS = {
   'TcContext.storeBytes': 'bpf_skb_store_bytes', 'TcContext.pullData': 'bpf_skb_pull_data',
   'TcContext.redirect': 'bpf_redirect',
   'TracepointContext.dataLocString': 'bpf_probe_read_kernel_str',
+  'SysctlContext.getName': 'bpf_sysctl_get_name', 'SysctlContext.getCurrentValue': 'bpf_sysctl_get_current_value',
+  'SysctlContext.getNewValue': 'bpf_sysctl_get_new_value', 'TaskIterContext.seqWrite': 'bpf_seq_write',
 } as const;
