@@ -295,5 +295,10 @@ export function sanitizeBtf(btf: Uint8Array, features: BtfFeatures): Uint8Array 
 
 /** fixupBtf then sanitizeBtf: the blob to hand to BPF_BTF_LOAD. */
 export function prepareBtfForKernel(btf: Uint8Array, opts: BtfFixupOptions & { features?: BtfFeatures }): Uint8Array {
-  return sanitizeBtf(fixupBtf(btf, opts), opts.features ?? {});
+  const fixed = fixupBtf(btf, opts);
+  const features = opts.features ?? {};
+  // A kernel with every feature needs no rewrite, and fixupBtf's output is
+  // already in sanitizeBtf's encoding: skip a second parse and encode.
+  if (Object.values(features).every((v) => v !== false)) return fixed;
+  return sanitizeBtf(fixed, features);
 }

@@ -3,7 +3,8 @@
 // name offsets, type references) and records where each type starts; types,
 // strings and the name index are decoded lazily on first use and cached. After
 // parse() succeeds nothing else throws BtfParseError: every offset and id a
-// decoded type holds has been checked.
+// decoded type holds has been checked (unless the caller vouched for the
+// bytes with `trusted`: the kernel's own BTF).
 //
 // @example
 // const btf = BtfReader.parse(fs.readFileSync('/sys/kernel/btf/vmlinux'));
@@ -22,6 +23,16 @@ const MAGIC = 0xeb9f;
 export interface BtfReadOptions {
   /** Base BTF of split BTF (kernel module BTF is split on top of vmlinux). */
   base?: BtfReader;
+  /**
+   * The bytes were already validated by their producer: the running kernel's
+   * own BTF (/sys/kernel/btf/*), which the kernel checks before it uses it.
+   * Parsing then only walks the type layout (bounds and kinds are still
+   * checked) and skips the name-offset and type-reference checks of every
+   * member: ~4 ms against 15-25 ms for vmlinux in a cold process. Never set
+   * it for files from elsewhere: a bad offset would surface later as a
+   * RangeError instead of a BtfParseError.
+   */
+  trusted?: boolean;
 }
 
 /** Kinds whose btf_type.size_type field is a type id rather than a size. */
@@ -48,24 +59,31 @@ export class BtfReader {
   readonly #w: Uint32Array;
   /** Word index of each type in #w, indexed by id - firstId. */
   readonly #starts: Uint32Array;
+  /** Name offset of each type, indexed by id - firstId (searched as bytes, or hashed: #ownIdsWithNameOffs). */
+  readonly #names: Uint32Array;
   readonly #strLen: number;
   /** String offsets below this belong to the base. */
   readonly #strBase: number;
   /** The string section, as a Buffer view for native substring search. */
   readonly #str: Buffer;
   readonly #cache: (BtfType | undefined)[] = [];
-  /** name offset -> type ids with that name_off; built on the first name lookup. */
+  /** name offset -> type ids with that name_off; built once searching #names would cost more. */
   #byNameOff: NameOffIndex | undefined;
+  /** Offsets looked up by scanning #names so far. */
+  #scans = 0;
   readonly #byName = new Map<string, readonly number[]>();
+  readonly #byPrefix = new Map<string, readonly number[]>();
+  readonly #byStem = new Map<string, readonly number[]>();
 
-  private constructor(bytes: Uint8Array, header: BtfHeader, le: boolean, base: BtfReader | undefined, words: Uint32Array, starts: Uint32Array) {
+  private constructor(bytes: Uint8Array, header: BtfHeader, le: boolean, base: BtfReader | undefined, words: Uint32Array, layout: TypeLayout) {
     this.header = header;
     this.littleEndian = le;
     this.base = base;
     this.firstId = base ? base.lastId + 1 : 1;
-    this.lastId = this.firstId + starts.length - 1;
+    this.lastId = this.firstId + layout.starts.length - 1;
     this.#w = words;
-    this.#starts = starts;
+    this.#starts = layout.starts;
+    this.#names = layout.names;
     this.#strLen = header.strLen;
     this.#str = Buffer.from(bytes.buffer, bytes.byteOffset + header.hdrLen + header.strOff, header.strLen);
     this.#strBase = base ? base.stringsLength : 0;
@@ -111,8 +129,8 @@ export class BtfReader {
     const strTotal = (base ? base.stringsLength : 0) + header.strLen;
     const firstId = base ? base.lastId + 1 : 1;
     const w = typeWords(bytes, typeStart, header.typeLen, le);
-    const starts = scanTypes(w, typeStart, strTotal, firstId);
-    return new BtfReader(bytes, header, le, base, w, starts);
+    const layout = opts.trusted ? walkTypes(w, typeStart, firstId) : scanTypes(w, typeStart, strTotal, firstId);
+    return new BtfReader(bytes, header, le, base, w, layout);
   }
 
   /** Bytes of string section this BTF can address (the base's plus its own). */
@@ -171,29 +189,125 @@ export class BtfReader {
   }
 
   /**
-   * Every type id named `name` (base ids first). The first lookup indexes all
-   * types by name offset (a few ms for vmlinux); a lookup then finds the name's
-   * offsets in the string table and is cached. Names are matched as UTF-8
-   * bytes, so a name that is not valid UTF-8 cannot be found.
+   * Every type id named `name` (base ids first). A lookup finds the name's
+   * offsets in the string table, then the types with those name offsets (a
+   * scan at first, a hash index once there have been a few lookups), and is
+   * cached. Names are matched as UTF-8 bytes, so a name that is not valid
+   * UTF-8 cannot be found.
    */
   idsByName(name: string): readonly number[] {
     const cached = this.#byName.get(name);
     if (cached) return cached;
-    const own: number[] = [];
-    if (name !== '' && !name.includes('\0')) {
-      const index = this.#nameOffIndex();
-      // Every place the string ends: a name may also point into the middle of a longer string.
-      // Split BTF may name its own types with its bases' strings (libbpf reuses them), so search those too.
-      const needle = Buffer.from(`${name}\0`, 'utf8');
-      for (let r: BtfReader | undefined = this; r; r = r.base) {
-        const str = r.#str;
-        for (let at = str.indexOf(needle); at >= 0; at = str.indexOf(needle, at + 1)) index.collect(r.#strBase + at, own);
-      }
-      own.sort((a, b) => a - b);
-    }
+    const own = name !== '' && !name.includes('\0') ? this.#ownIdsAt(Buffer.from(`${name}\0`, 'utf8')) : [];
     const ids = this.base ? [...this.base.idsByName(name), ...own] : own;
     this.#byName.set(name, ids);
     return ids;
+  }
+
+  /**
+   * Every type id whose name starts with `prefix` (base ids first, then in id
+   * order), found like idsByName through the string table: CO-RE looks up
+   * `task_struct___*` flavours this way without decoding every name.
+   * Cached per prefix.
+   * @example
+   * btf.idsByNamePrefix('task_struct___'); // [] on a kernel without flavoured names
+   */
+  idsByNamePrefix(prefix: string): readonly number[] {
+    const cached = this.#byPrefix.get(prefix);
+    if (cached) return cached;
+    const own = prefix !== '' && !prefix.includes('\0') ? this.#ownIdsAt(Buffer.from(prefix, 'utf8')) : [];
+    const ids = this.base ? [...this.base.idsByNamePrefix(prefix), ...own] : own;
+    this.#byPrefix.set(prefix, ids);
+    return ids;
+  }
+
+  /**
+   * The ids named `name` or `name` + `sep` + anything, in id order (base ids
+   * first): idsByName(name) and idsByNamePrefix(name + sep) in one. CO-RE
+   * looks up a type and its `___flavour`s this way: when `name` occurs only
+   * a few times in the string table, one pass over it finds both. Cached.
+   * @example
+   * btf.idsByNameOrSuffixed('task_struct', '___'); // struct task_struct (and any task_struct___x)
+   */
+  idsByNameOrSuffixed(name: string, sep: string): readonly number[] {
+    const key = `${name}\0${sep}`;
+    const cached = this.#byStem.get(key);
+    if (cached) return cached;
+    let ids: readonly number[];
+    if (name === '' || name.includes('\0') || sep === '' || sep.includes('\0')) {
+      ids = this.idsByName(name);
+    } else {
+      const own = this.#ownIdsAtStem(Buffer.from(name, 'utf8'), Buffer.from(sep, 'utf8'));
+      if (own) ids = this.base ? [...this.base.idsByNameOrSuffixed(name, sep), ...own] : own;
+      // A common name (a suffix of many strings): two exact searches instead.
+      else ids = [...this.idsByName(name), ...this.idsByNamePrefix(`${name}${sep}`)].sort((a, b) => a - b);
+    }
+    this.#byStem.set(key, ids);
+    return ids;
+  }
+
+  /**
+   * Ids of this blob's own types whose name starts at an occurrence of
+   * `needle`, sorted. A name may point into the middle of a longer string,
+   * and split BTF may name its own types with its bases' strings (libbpf
+   * reuses them), so every occurrence in every string section counts.
+   */
+  #ownIdsAt(needle: Buffer): number[] {
+    const offs: number[] = [];
+    for (let r: BtfReader | undefined = this; r; r = r.base) {
+      const str = r.#str;
+      for (let at = str.indexOf(needle); at >= 0; at = str.indexOf(needle, at + 1)) offs.push(r.#strBase + at);
+    }
+    return this.#ownIdsWithNameOffs(offs);
+  }
+
+  /**
+   * #ownIdsAt for "`stem` then NUL or `sep`" from one search for `stem`;
+   * undefined when `stem` occurs more than STEM_HITS times (then two exact
+   * searches cost less than checking every occurrence).
+   */
+  #ownIdsAtStem(stem: Buffer, sep: Buffer): number[] | undefined {
+    const offs: number[] = [];
+    let hits = 0;
+    for (let r: BtfReader | undefined = this; r; r = r.base) {
+      const str = r.#str;
+      for (let at = str.indexOf(stem); at >= 0; at = str.indexOf(stem, at + 1)) {
+        if (++hits > STEM_HITS) return undefined;
+        const after = at + stem.length;
+        if (str[after] === 0 || (after + sep.length <= str.length && str.compare(sep, 0, sep.length, after, after + sep.length) === 0)) {
+          offs.push(r.#strBase + at);
+        }
+      }
+    }
+    return this.#ownIdsWithNameOffs(offs);
+  }
+
+  /** Ids of this blob's own types whose name_off is one of `offs`, sorted. */
+  #ownIdsWithNameOffs(offs: readonly number[]): number[] {
+    const own: number[] = [];
+    if (offs.length === 0) return own;
+    // A few offsets: search the name offsets (~0.1 ms each on vmlinux), so a
+    // first object load, which looks up two or three names, never pays for
+    // the hash index (~5-10 ms on vmlinux in a cold process). Common names
+    // occur at hundreds of offsets (as suffixes of longer strings), and many
+    // lookups add up: then the index pays for itself.
+    if (!this.#byNameOff && offs.length <= SCAN_OFFSETS && (this.#scans += offs.length) <= SCANS_BEFORE_INDEX) {
+      // Buffer.indexOf (a native byte search) is several times faster than
+      // Uint32Array.indexOf; a match must fall on a word boundary.
+      const bytes = Buffer.from(this.#names.buffer, this.#names.byteOffset, this.#names.byteLength);
+      const needle = new Uint32Array(1);
+      const needleBytes = new Uint8Array(needle.buffer);
+      for (const off of offs) {
+        needle[0] = off;
+        for (let at = bytes.indexOf(needleBytes); at >= 0; at = bytes.indexOf(needleBytes, at + 1)) {
+          if (at % 4 === 0) own.push(this.firstId + at / 4);
+        }
+      }
+    } else {
+      this.#byNameOff ??= new NameOffIndex(this.#names, this.firstId);
+      for (const off of offs) this.#byNameOff.collect(off, own);
+    }
+    return own.sort((a, b) => a - b);
   }
 
   /** The first type id named `name` (of `kind` when given), or undefined. */
@@ -229,11 +343,6 @@ export class BtfReader {
   /** Every type defined here, in id order (decoded lazily). */
   *types(): IterableIterator<BtfType> {
     for (let id = this.firstId; id <= this.lastId; id++) yield this.type(id);
-  }
-
-  #nameOffIndex(): NameOffIndex {
-    this.#byNameOff ??= new NameOffIndex(this.#w, this.#starts, this.firstId);
-    return this.#byNameOff;
   }
 
   #decode(id: number, i: number): BtfType {
@@ -330,14 +439,28 @@ const REF_AT = Int8Array.from({ length: 32 }, (_, k) =>
 /** 1 when btf_type.size_type is a type id. */
 const ST_REF = Uint8Array.from({ length: 32 }, (_, k) => (sizeTypeIsRef(k) ? 1 : 0));
 
+/** Where each type starts (word index) and its name offset, indexed by id - firstId. */
+interface TypeLayout {
+  starts: Uint32Array;
+  names: Uint32Array;
+}
+
+/** A lookup whose name occurs at more string offsets than this uses the hash index. */
+const SCAN_OFFSETS = 8;
+/** Offsets looked up by scanning before the hash index is built. */
+const SCANS_BEFORE_INDEX = 24;
+/** idsByNameOrSuffixed checks at most this many occurrences of the name itself. */
+const STEM_HITS = 32;
+
 /**
  * Walk the type section once: bounds, kinds, name offsets, type references and
  * per-kind values. Returns the word index of each type; throws BtfParseError
  * with the byte offset of the first problem.
  */
-function scanTypes(w: Uint32Array, typeStart: number, strTotal: number, firstId: number): Uint32Array {
+function scanTypes(w: Uint32Array, typeStart: number, strTotal: number, firstId: number): TypeLayout {
   const nw = w.length;
   const starts = new Uint32Array(Math.floor(nw / 3));
+  const names = new Uint32Array(starts.length);
   let count = 0;
   let maxRef = 0;
   let maxRefAt = 0;
@@ -376,6 +499,7 @@ function scanTypes(w: Uint32Array, typeStart: number, strTotal: number, firstId:
     } else if (kind === BtfKind.DECL_TAG) {
       if ((w[t]! | 0) < -1) throw new BtfParseError(`DECL_TAG ${firstId + count} has component index ${w[t]! | 0}`, typeStart + 4 * t);
     }
+    names[count] = w[i]!;
     starts[count++] = i;
     i = end;
   }
@@ -384,7 +508,33 @@ function scanTypes(w: Uint32Array, typeStart: number, strTotal: number, firstId:
   }
   const lastId = firstId + count - 1;
   if (maxRef > lastId) throw new BtfParseError(`reference to type ${maxRef}, but the last type is ${lastId}`, typeStart + 4 * maxRefAt);
-  return starts.subarray(0, count);
+  return { starts: starts.subarray(0, count), names: names.subarray(0, count) };
+}
+
+/**
+ * scanTypes for trusted bytes (BtfReadOptions.trusted): only where each type
+ * starts and its name offset; a truncated type or an unknown kind still
+ * throws, since without them the walk itself would go wrong.
+ */
+function walkTypes(w: Uint32Array, typeStart: number, firstId: number): TypeLayout {
+  const nw = w.length;
+  const starts = new Uint32Array(Math.floor(nw / 3));
+  const names = new Uint32Array(starts.length);
+  let count = 0;
+  let i = 0;
+  while (i < nw) {
+    if (i + 3 > nw) throw new BtfParseError(`type ${firstId + count} is truncated`, typeStart + 4 * i);
+    const info = w[i + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const fixed = FIXED[kind]!;
+    if (fixed < 0) throw new BtfParseError(`type ${firstId + count} has unknown kind ${kind}`, typeStart + 4 * (i + 1));
+    const end = i + 3 + fixed + STRIDE[kind]! * (info & 0xffff);
+    if (end > nw) throw new BtfParseError(`type ${firstId + count} (${BTF_KIND_NAMES[kind]}) runs past the type section`, typeStart + 4 * i);
+    names[count] = w[i]!;
+    starts[count++] = i;
+    i = end;
+  }
+  return { starts: starts.subarray(0, count), names: names.subarray(0, count) };
 }
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -414,15 +564,15 @@ class NameOffIndex {
   readonly #mask: number;
   readonly #firstId: number;
 
-  constructor(w: Uint32Array, starts: Uint32Array, firstId: number) {
+  constructor(names: Uint32Array, firstId: number) {
     let cap = 16;
-    while (cap < starts.length * 2) cap *= 2;
+    while (cap < names.length * 2) cap *= 2;
     const keys = new Uint32Array(cap);
     const head = new Int32Array(cap);
-    const next = new Int32Array(starts.length);
+    const next = new Int32Array(names.length);
     const mask = cap - 1;
-    for (let i = 0; i < starts.length; i++) {
-      const off = w[starts[i]!]!;
+    for (let i = 0; i < names.length; i++) {
+      const off = names[i]!;
       // Anonymous types have no name to find.
       if (off === 0) continue;
       const key = off + 1;

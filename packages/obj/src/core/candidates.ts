@@ -1,12 +1,20 @@
-// Target types indexed by essential name, built once per target BTF (about
-// 40 ms for vmlinux) and shared by every resolver using that BTF. Only kinds
-// that can ever satisfy a CO-RE relocation are indexed: functions, variables,
-// sections and decl tags never match (libbpf's compatibility checks reject
-// them), and pointers, arrays, protos and qualifiers are anonymous.
+// CO-RE candidates (libbpf's bpf_core_find_cands): the target types whose
+// essential (flavour-less) name equals the local type's. They are found by
+// name through the target's string table, not by walking every type: a type
+// whose essential name is `X` is named either `X` or `X___flavour`, so the
+// ids named `X` or starting with `X___` (BtfReader.idsByNameOrSuffixed),
+// filtered by their full essential name, are all of them. This decodes only
+// the few types involved instead of naming all ~127 000 vmlinux types (~45 ms
+// on a first load). Functions, variables, sections and decl tags never match (libbpf's
+// compatibility checks reject them), and pointers, arrays, protos and
+// qualifiers are anonymous, so only the kinds below are candidates.
+//
+// @example
+// const cands = findCandidates(objectBtf, rootId, kernelBtf); // [{ btf, id }, ...] in id order
 import type { BtfKindName, BtfReader } from '../btf/reader.js';
 import { essentialName, kindCoreCompat, typeAt } from './btf-ops.js';
 
-const INDEXED = new Set<BtfKindName>(['INT', 'STRUCT', 'UNION', 'ENUM', 'ENUM64', 'FWD', 'TYPEDEF', 'FLOAT', 'TYPE_TAG']);
+const NAMED_KINDS = new Set<BtfKindName>(['INT', 'STRUCT', 'UNION', 'ENUM', 'ENUM64', 'FWD', 'TYPEDEF', 'FLOAT', 'TYPE_TAG']);
 
 /** One place a local type may live in the target: a BTF and a type id in it. */
 export interface CoreCandidate {
@@ -14,24 +22,27 @@ export interface CoreCandidate {
   id: number;
 }
 
-const indexes = new WeakMap<BtfReader, Map<string, number[]>>();
+/** Per target BTF: essential name -> its own ids of a candidate kind, in id order. */
+const byEssentialName = new WeakMap<BtfReader, Map<string, readonly number[]>>();
 
-/** Ids defined by `btf` itself (not its base), grouped by essential name. */
-export function essentialNameIndex(btf: BtfReader): Map<string, number[]> {
-  let index = indexes.get(btf);
-  if (index) return index;
-  index = new Map();
-  for (let id = btf.firstId; id <= btf.lastId; id++) {
-    if (!INDEXED.has(btf.kind(id))) continue;
-    const name = btf.name(id);
-    if (name === '') continue;
-    const key = essentialName(name);
-    const list = index.get(key);
-    if (list) list.push(id);
-    else index.set(key, [id]);
+/**
+ * Ids defined by `btf` itself (not its base) of a kind that can be a CO-RE
+ * candidate and whose essential name is `key`, in id order. Cached per BTF.
+ * @example
+ * idsByEssentialName(vmlinux, 'task_struct'); // [id of struct task_struct]
+ */
+export function idsByEssentialName(btf: BtfReader, key: string): readonly number[] {
+  let cache = byEssentialName.get(btf);
+  if (!cache) byEssentialName.set(btf, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let ids: number[] = [];
+  if (key !== '') {
+    ids = btf.idsByNameOrSuffixed(key, '___').filter((id) =>
+      id >= btf.firstId && NAMED_KINDS.has(btf.kind(id)) && essentialName(btf.name(id)) === key);
   }
-  indexes.set(btf, index);
-  return index;
+  cache.set(key, ids);
+  return ids;
 }
 
 /**
@@ -43,7 +54,7 @@ export function findCandidates(local: BtfReader, localId: number, main: BtfReade
   const lt = typeAt(local, localId);
   const key = essentialName(lt.name);
   const from = (btf: BtfReader): CoreCandidate[] =>
-    (essentialNameIndex(btf).get(key) ?? []).filter((id) => kindCoreCompat(btf.type(id), lt)).map((id) => ({ btf, id }));
+    idsByEssentialName(btf, key).filter((id) => kindCoreCompat(btf.type(id), lt)).map((id) => ({ btf, id }));
   const found = from(main);
   return found.length > 0 ? found : modules.flatMap(from);
 }
