@@ -19,6 +19,7 @@ import { createTopology, inNetnsArgv, probeArgv, sweepStale, pidAlive, type Prob
 import { removeCgroupMovingOut } from '../src/deploy/cgroups.js';
 import { checkFdLeaks, skipUnless } from './support/kernel.js';
 import { assertVia, probeVia, upWorld, worldMissing } from './support/world.js';
+import { sweepStaleDeployments } from './support/world.js';
 
 const NAME = `lkt${process.pid}l`;
 const TUNNEL = 'lt';
@@ -26,25 +27,6 @@ const PROFILE = 'p1';
 const LOCKNE_PROTOCOL = '76';
 const missing = worldMissing(['bpftool', 'ip']) ?? (fs.existsSync('/usr/bin/python3') ? null : '/usr/bin/python3 not installed');
 const skip = (t: TestContext): boolean => skipUnless(t, missing);
-
-/**
- * Remove what a killed earlier run of this file left (its owner pid is gone):
- * the pins (unlinking a pin releases it), the state file and the scope cgroup.
- * Its rules died with its namespace; sweepStale removes the topology.
- */
-function sweepStaleDeployments(pattern: RegExp): void {
-  const bpffs = '/sys/fs/bpf';
-  const root = cgroup2Root();
-  const list = (dir: string): string[] => { try { return fs.readdirSync(dir); } catch { return []; } };
-  const names = new Set([...list(bpffs), ...list(root).map((n) => n.replace(/-scope$/, ''))]);
-  for (const name of names) {
-    const m = pattern.exec(name);
-    if (!m || pidAlive(Number(m[1]))) continue;
-    fs.rmSync(path.join(bpffs, name), { recursive: true, force: true });
-    fs.rmSync(stateFileFor(path.join(bpffs, name)), { force: true });
-    removeCgroupMovingOut(path.join(root, `${name}-scope`), root);
-  }
-}
 
 let topo: Topology | undefined;
 let world: LockneWorld | undefined;

@@ -18,6 +18,7 @@ import {
   sysctlPath, writeSysctl,
 } from '../src/net/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { AF_INET, AF_INET6, check, int32, sh, sockaddr, waitFor } from './support/sockets.js';
 
 checkFdLeaks();
 
@@ -31,20 +32,12 @@ const TABLE = 0x4c07;
 const PREF = 11000;
 const PORT = 7411;
 
-const AF_INET = 2;
-const AF_INET6 = 10;
 const SOCK_STREAM = 1;
 const SOCK_DGRAM = 2;
 const SOL_SOCKET = 1;
 const SO_MARK = 36;
 const SO_SNDTIMEO = 21;
 
-function sh(argv: string[], allowFail = false): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
-  const out = { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  if (out.status !== 0 && !allowFail) throw new Error(`${argv.join(' ')} exited ${out.status}: ${out.stderr.trim()}`);
-  return out;
-}
 const inNs = (ns: string, argv: string[], allowFail = false) => sh(['nsenter', `--net=/run/netns/${ns}`, ...argv], allowFail);
 
 let ready = false;
@@ -79,37 +72,8 @@ after(() => {
   sh(['ip', 'netns', 'del', S], true);
 });
 
-function check(ret: number, what: string): number {
-  if (ret < 0) throw new SyscallError(what, -ret);
-  return ret;
-}
 
-function sockaddr(ip: string, port: number): Uint8Array {
-  if (ip.includes(':')) {
-    const b = new Uint8Array(28);
-    const v = new DataView(b.buffer);
-    v.setUint16(0, AF_INET6, true);
-    v.setUint16(2, port, false);
-    const groups = ip.split('::');
-    const head = groups[0] ? groups[0].split(':') : [];
-    const tail = groups[1] ? groups[1].split(':') : [];
-    const words = [...head, ...new Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
-    words.forEach((w, i) => v.setUint16(8 + 2 * i, parseInt(w, 16), false));
-    return b;
-  }
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, AF_INET, true);
-  v.setUint16(2, port, false);
-  ip.split('.').forEach((o, i) => { b[4 + i] = Number(o); });
-  return b;
-}
 
-function int32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setInt32(0, n, true);
-  return b;
-}
 
 /** A socket created inside the client namespace, with SO_MARK when `mark` is given. */
 function clientSocket(type: number, family: number, mark?: number): number {
@@ -212,13 +176,6 @@ function tcpConnect(ip: string, mark: number | undefined, timeoutMs: number): { 
   return { err: r < 0 ? errnoName(-r) : '', fd };
 }
 
-async function waitFor(what: string, ok: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('fwmark routing: a marked socket leaves through the table\'s device and source address', async (t) => {
   if (skipUnless(t, needRoot())) return;

@@ -10,6 +10,7 @@ import {
   parseIp, parsePrefix, replaceRoute, requireLink, type Rule,
 } from '../src/net/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { sh } from './support/sockets.js';
 
 checkFdLeaks();
 
@@ -18,12 +19,6 @@ const NS = `${tag}rt`;
 const VA = `${tag}a`; // veth end inside NS
 const VB = `${tag}b`; // its peer, also inside NS
 
-function sh(argv: string[], allowFail = false): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
-  const out = { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  if (out.status !== 0 && !allowFail) throw new Error(`${argv.join(' ')} exited ${out.status}: ${out.stderr.trim()}`);
-  return out;
-}
 const inNs = (argv: string[], allowFail = false) => sh(['nsenter', `--net=/run/netns/${NS}`, ...argv], allowFail);
 const ipJson = <T>(args: string[]): T => JSON.parse(inNs(['ip', '-j', ...args]).stdout || '[]') as T;
 

@@ -13,23 +13,18 @@ import {
   SockDiag, destroySocket, destroySocketsOfPid, listInetSockets, socketInodesOfPid, type InetSocket,
 } from '../src/net/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { AF_INET, AF_INET6, check, sh, sockaddr, waitFor } from './support/sockets.js';
 
 checkFdLeaks();
 
 const tag = `lk${process.pid % 100000}`;
 const NS = `${tag}sd`;
-const AF_INET = 2;
-const AF_INET6 = 10;
 const SOCK_STREAM = 1;
 const SOCK_DGRAM = 2;
 const SOL_SOCKET = 1;
 const SO_COOKIE = 57;
 const MSG_DONTWAIT = 0x40;
 
-function sh(argv: string[], allowFail = false): void {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
-  if (r.status !== 0 && !allowFail) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-}
 
 let ready = false;
 before(() => {
@@ -42,27 +37,7 @@ after(() => {
   if (ready) sh(['ip', 'netns', 'del', NS], true);
 });
 
-function check(ret: number, what: string): number {
-  if (ret < 0) throw new SyscallError(what, -ret);
-  return ret;
-}
 
-function sockaddr(ip: string, port: number): Uint8Array {
-  if (ip === '::1') {
-    const b = new Uint8Array(28);
-    const v = new DataView(b.buffer);
-    v.setUint16(0, AF_INET6, true);
-    v.setUint16(2, port, false);
-    b[23] = 1;
-    return b;
-  }
-  const b = new Uint8Array(16);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, AF_INET, true);
-  v.setUint16(2, port, false);
-  ip.split('.').forEach((o, i) => { b[4 + i] = Number(o); });
-  return b;
-}
 
 function cookieOf(fd: number): bigint {
   const out = new Uint8Array(8);
@@ -102,13 +77,6 @@ async function closeListener(l: Listener): Promise<void> {
   await once(l.server, 'close');
 }
 
-async function waitFor(what: string, ok: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('list: a listening TCP socket in the namespace, with its port, inode, uid and cookie', async (t) => {
   if (skipUnless(t, needRoot())) return;

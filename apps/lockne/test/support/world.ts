@@ -13,6 +13,11 @@ import fs from 'node:fs';
 import { LockneWorld, type WorldProfile } from '../../src/demo/world.js';
 import { inNetnsArgv, parseProbeOutput, pollUntil, probeArgv, tryRunAsync, type ProbeRequest, type ProbeResult, type Topology } from '../../src/topology/index.js';
 import { needRoot } from './kernel.js';
+import path from 'node:path';
+import { cgroup2Root } from '@lockne/bpf';
+import { pidAlive } from '../../src/topology/index.js';
+import { stateFileFor } from '../../src/deploy/state.js';
+import { removeCgroupMovingOut } from '../../src/deploy/cgroups.js';
 
 /** The compiled eBPF object `lockne up` loads (built by `npm run build`). */
 export const BPF_OBJECT = new URL('../../bpf/lockne.bpf.o', import.meta.url);
@@ -166,5 +171,24 @@ export class Capture {
       clearTimeout(timer);
     }
     return this.lines();
+  }
+}
+
+/**
+ * Remove what a killed earlier run of a test file left (its owner pid is gone):
+ * the pins (unlinking a pin releases it), the state file and the scope cgroup.
+ * Its rules died with its namespace; sweepStale removes the topology.
+ */
+export function sweepStaleDeployments(pattern: RegExp): void {
+  const bpffs = '/sys/fs/bpf';
+  const root = cgroup2Root();
+  const list = (dir: string): string[] => { try { return fs.readdirSync(dir); } catch { return []; } };
+  const names = new Set([...list(bpffs), ...list(root).map((n) => n.replace(/-scope$/, ''))]);
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(bpffs, name), { recursive: true, force: true });
+    fs.rmSync(stateFileFor(path.join(bpffs, name)), { force: true });
+    removeCgroupMovingOut(path.join(root, `${name}-scope`), root);
   }
 }
