@@ -9,7 +9,7 @@
 import { withNetlink } from '@lockne/bpf';
 import { LOCKNE_PROTOCOL } from '../net/consts.js';
 import { deleteAllRulesWithProtocol, deleteRule, ensureRule, listRules, type RuleSpec } from '../net/rules.js';
-import { deleteAllRoutesWithProtocol, replaceRoute } from '../net/routes.js';
+import { deleteAllRoutesWithProtocol, deleteRoute, listRoutes, replaceRoute } from '../net/routes.js';
 import { getLink, linkStatus } from '../net/links.js';
 import { getRpFilter, setRpFilter } from '../net/sysctl.js';
 import type { IpFamily } from '../net/addr.js';
@@ -78,6 +78,9 @@ export function applyRouting(profiles: readonly AppliedProfile[]): void {
       // Loose reverse-path filtering on the tunnel (the kernel takes max(all, iface), so 2 wins over strict 1).
       if (getRpFilter(p.via) !== 2) setRpFilter(p.via, 2);
     }
+    // Routes in tables no profile uses any more (a profile removed, table_base changed).
+    const tables = new Set(profiles.map((p) => p.table));
+    for (const r of listRoutes(nl, { protocol: LOCKNE_PROTOCOL })) if (!tables.has(r.table)) deleteRoute(nl, r);
   });
 }
 
