@@ -4,6 +4,7 @@
 // holds more entries than the chunk has room for: the chunk grows and the
 // same position is asked again.
 import { bpfRaw } from '../sys/syscall.js';
+import { BatchArea, offHeap } from './batch-area.js';
 import { encode, readU32 } from '../sys/layout.js';
 import { MapBatchAttr } from '../sys/attrs.js';
 import { UpdateFlags, type BpfCmdName } from '../sys/consts.js';
@@ -68,15 +69,14 @@ export function* lookupBatchChunks(m: BatchTarget, cmd: 'MAP_LOOKUP_BATCH' | 'MA
   checkElemFlags(elemFlags, what);
   let chunk = opts.chunkSize ?? Math.max(1, Math.min(m.maxEntries, 1024));
   if (!Number.isInteger(chunk) || chunk < 1) throw new ArgumentError(`${what}: chunkSize ${chunk} is not a positive integer`);
-  let inBatch: Uint8Array | null = null;
+  const area = new BatchArea(tokenSize(m), elemFlags);
   for (;;) {
-    const outBatch = new Uint8Array(tokenSize(m));
-    const keys = new Uint8Array(chunk * m.keySize);
-    const values = new Uint8Array(chunk * m.valueBytes);
-    const { ret, attr } = bpfRaw(cmd, encode(MapBatchAttr, {
-      in_batch: inBatch, out_batch: outBatch, keys, values, count: chunk, map_fd: m.fd, elem_flags: elemFlags, flags: 0,
-    }));
-    const count = readU32(MapBatchAttr, attr, 'count');
+    // Fresh buffers per chunk: the caller may keep what it was handed.
+    const keys = offHeap(chunk * m.keySize);
+    const values = offHeap(chunk * m.valueBytes);
+    area.setBuffers(keys, values);
+    const ret = area.call(cmd, m.fd, chunk);
+    const count = area.count();
     if (ret === -Errno.ENOSPC && count === 0) {
       // One bucket holds more than `chunk` entries: ask again with more room.
       if (chunk >= MAX_CHUNK) throw new SyscallError(`BPF_${cmd}`, Errno.ENOSPC, `${what}: a bucket exceeds ${MAX_CHUNK} entries`);
@@ -88,7 +88,7 @@ export function* lookupBatchChunks(m: BatchTarget, cmd: 'MAP_LOOKUP_BATCH' | 'MA
       yield { keys: keys.subarray(0, count * m.keySize), values: values.subarray(0, count * m.valueBytes), count };
     }
     if (ret === -Errno.ENOENT) return;
-    inBatch = outBatch;
+    area.advance();
   }
 }
 
@@ -106,23 +106,22 @@ export function lookupBatchRaw(m: BatchTarget, cmd: 'MAP_LOOKUP_BATCH' | 'MAP_LO
   checkElemFlags(elemFlags, what);
   let chunk = opts.chunkSize ?? Math.max(1, Math.min(m.maxEntries, 1024));
   if (!Number.isInteger(chunk) || chunk < 1) throw new ArgumentError(`${what}: chunkSize ${chunk} is not a positive integer`);
-  // in_batch takes the previous call's out_batch: two token buffers, swapped.
-  let outBatch: Uint8Array = new Uint8Array(tokenSize(m));
-  let spare: Uint8Array = new Uint8Array(tokenSize(m));
-  let keys = new Uint8Array(chunk * m.keySize);
-  let values = new Uint8Array(chunk * m.valueBytes);
-  let inBatch: Uint8Array | null = null;
+  // One attr area for the whole walk (in_batch takes the previous call's
+  // out_batch: two tokens in the area, swapped), keys and values reused.
+  const area = new BatchArea(tokenSize(m), elemFlags);
+  let keys = offHeap(chunk * m.keySize);
+  let values = offHeap(chunk * m.valueBytes);
+  area.setBuffers(keys, values);
   let total = 0;
   for (;;) {
-    const { ret, attr } = bpfRaw(cmd, encode(MapBatchAttr, {
-      in_batch: inBatch, out_batch: outBatch, keys, values, count: chunk, map_fd: m.fd, elem_flags: elemFlags, flags: 0,
-    }));
-    const count = readU32(MapBatchAttr, attr, 'count');
+    const ret = area.call(cmd, m.fd, chunk);
+    const count = area.count();
     if (ret === -Errno.ENOSPC && count === 0) {
       if (chunk >= MAX_CHUNK) throw new SyscallError(`BPF_${cmd}`, Errno.ENOSPC, `${what}: a bucket exceeds ${MAX_CHUNK} entries`);
       chunk = Math.min(MAX_CHUNK, chunk * 2);
-      keys = new Uint8Array(chunk * m.keySize);
-      values = new Uint8Array(chunk * m.valueBytes);
+      keys = offHeap(chunk * m.keySize);
+      values = offHeap(chunk * m.valueBytes);
+      area.setBuffers(keys, values);
       continue;
     }
     if (ret < 0 && ret !== -Errno.ENOENT) throw new SyscallError(`BPF_${cmd}`, -ret, what);
@@ -131,9 +130,7 @@ export function lookupBatchRaw(m: BatchTarget, cmd: 'MAP_LOOKUP_BATCH' | 'MAP_LO
       onChunk(keys, values, count);
     }
     if (ret === -Errno.ENOENT) return total;
-    inBatch = outBatch;
-    outBatch = spare;
-    spare = inBatch;
+    area.advance();
   }
 }
 

@@ -26,7 +26,12 @@ export interface Codec<T> {
   readonly align?: number;
   /** The C type these bytes are (for BTF); raw bytes when absent. */
   readonly shape?: Shape;
-  /** Write `value` into `out` (exactly `size` bytes, zeroed). */
+  /**
+   * True when encode() writes every one of its `size` bytes (integers):
+   * callers may then skip zeroing `out` first. Absent means false.
+   */
+  readonly fillsAll?: boolean;
+  /** Write `value` into `out` (exactly `size` bytes, zeroed unless `fillsAll`). */
   encode(value: T, out: Uint8Array): void;
   /** Read a value; copy what you keep: `bytes` may be a buffer the map reuses. */
   decode(bytes: Uint8Array): T;
@@ -41,6 +46,7 @@ export function bytes(size: number): Codec<Uint8Array> {
     size,
     align: 1,
     shape: { kind: 'bytes', size },
+    fillsAll: true,
     encode(value, out) {
       if (!(value instanceof Uint8Array)) throw new ArgumentError(`expected a Uint8Array of ${size} bytes`);
       if (value.byteLength !== size) throw new ArgumentError(`expected ${size} bytes, got ${value.byteLength}`);

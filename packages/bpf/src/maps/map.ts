@@ -129,6 +129,9 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   // Views of the syscall layer's element area (null: key or value over 64
   // bytes): typed get/set encode and decode there directly.
   #slots: ElemSlots | null | undefined;
+  // True when the codec writes every byte of the slot: no zeroing before encode.
+  readonly #keyDense: boolean;
+  readonly #valueDense: boolean;
 
   constructor(fd: number, props: MapProps<K, V>) {
     const label = `map '${props.name || enumName(MapType, props.type)}'`;
@@ -143,6 +146,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     this.handle = new FdHandle(fd, label);
     this.keyCodec = props.key ?? (bytes(props.keySize) as unknown as Codec<K>);
     this.valueCodec = props.value ?? (bytes(this.valueBytes) as unknown as Codec<V>);
+    this.#keyDense = this.keyCodec.fillsAll === true && this.keyCodec.size === this.keySize;
+    this.#valueDense = this.valueCodec.fillsAll === true && this.valueCodec.size === this.valueBytes;
   }
 
   get fd(): number {
@@ -239,7 +244,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
   get(key: K, flags = 0): V | undefined {
     const s = this.#slots === undefined ? (this.#slots = elemSlots(this.keySize, this.valueBytes)) : this.#slots;
     if (s !== null && flags >>> 0 === flags) {
-      s.key.fill(0);
+      if (!this.#keyDense) s.key.fill(0);
       this.encodeKey(key, s.key);
       const ret = bpfMapElemStaged('MAP_LOOKUP_ELEM', this.fd, flags);
       if (ret === -Errno.ENOENT) return undefined;
@@ -291,9 +296,9 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     checkUpdateFlags(flags, this.handle.description);
     const s = this.#slots === undefined ? (this.#slots = elemSlots(this.keySize, this.valueBytes)) : this.#slots;
     if (s !== null) {
-      s.key.fill(0);
+      if (!this.#keyDense) s.key.fill(0);
       this.encodeKey(key, s.key);
-      s.value.fill(0);
+      if (!this.#valueDense) s.value.fill(0);
       this.encodeValue(value, s.value);
       const ret = bpfMapElemStaged('MAP_UPDATE_ELEM', this.fd, flags);
       if (ret < 0) throw new SyscallError('BPF_MAP_UPDATE_ELEM', -ret, `${this.handle.description}${flagText(flags)}`);
