@@ -41,6 +41,8 @@ export class DiagnosticBag {
   /** Record `code` at `pos`; severity comes from the code table. */
   report(code: DiagnosticCode, message: string, pos: SourcePos): void {
     const severity = DIAGNOSTICS[code].severity;
+    // Once per place: an unrolled loop lowers its body once per iteration.
+    if (this.items.some((d) => d.code === code && d.message === message && d.file === pos.file && d.line === pos.line && d.column === pos.column)) return;
     this.items.push({ code, message, file: pos.file, line: pos.line, column: pos.column, severity });
   }
   /** A diagnostic that is not ours (tsc's own errors keep their TSxxxx code). */

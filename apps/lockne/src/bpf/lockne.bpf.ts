@@ -204,7 +204,9 @@ function sockEvent(kind: u32, cookie: u64, s: SockInfo): void {
 /** A routed socket cannot change its mark (SO_MARK needs CAP_NET_ADMIN, but root apps exist). */
 export const guardMark = cgroupSockopt('setsockopt', (ctx) => {
   if (ctx.level === SOL_SOCKET && ctx.optname === SO_MARK && (ctx.sk.mark & markMask.value) === markBase.value) {
-    return CgroupVerdict.REJECT;
+    // Only Lockne's namespace: elsewhere a mark in this range is someone else's business.
+    const s = settings.lookup(0);
+    if (s !== null && (s.value.netnsCookie === 0n || bpf.getNetnsCookie(ctx) === s.value.netnsCookie)) return CgroupVerdict.REJECT;
   }
   // Options longer than a page reach us truncated: tell the kernel to use the app's own buffer.
   if (ctx.optlen > PAGE_SIZE) ctx.optlen = 0;

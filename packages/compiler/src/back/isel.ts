@@ -11,6 +11,7 @@ import { threadJumps } from '../ir/thread.js';
 import { reuseCtxPointers } from '../ir/ctx-cse.js';
 import { mergeReturns } from '../ir/returns.js';
 import { reuseLoads } from '../ir/load-cse.js';
+import { foldPacketOffsets } from '../ir/pkt-fold.js';
 import { compareSwapped } from '../ir/swap-compare.js';
 import { Frame, imm, pr, R10, vr, type MBlock, type MFunction, type MInst, type MReg, type MSrc } from './mir.js';
 
@@ -390,6 +391,7 @@ export function evalCond(c: CondOp, a: bigint, b: bigint, _signed: boolean): boo
 export function selectInstructions(fn: IrFunction): MFunction {
   threadJumps(fn);
   reuseCtxPointers(fn);
+  foldPacketOffsets(fn);
   reuseLoads(fn);
   compareSwapped(fn);
   mergeReturns(fn);

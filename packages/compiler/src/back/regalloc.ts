@@ -5,8 +5,10 @@
 // loads/stores around each use/def, and allocation runs again.
 // Later: interval splitting, rematerialisation of constants/r10+k, shared spill slots.
 import { extensionPeepholes } from './peephole.js';
+import { livenessPeepholes } from './peephole-phys.js';
 import type { Reg } from '@lockne/obj';
 import { coalesceCopies } from './coalesce.js';
+import { coalesceByInterference } from './coalesce-live.js';
 import { intervals, liveSets, type FixedRanges, type Interval } from './liveness.js';
 import { defs, isPure, mapRegs, pr, R10, uses, vr, type MFunction, type MInst, type MReg } from './mir.js';
 
@@ -126,26 +128,34 @@ function cloneFn(fn: MFunction): MFunction {
 
 /**
  * Allocate physical registers in place; afterwards every operand is physical.
- * Allocates twice, with and without copy coalescing (a merged interval can force
- * spills the copy would have avoided), and keeps the smaller code.
+ * Allocates up to three times: without copy coalescing, with hull-disjoint
+ * merges, and with interference-based merges on top (a merged interval can force
+ * spills the copy would have avoided), and keeps the smallest code.
  */
 export function allocateRegisters(fn: MFunction): void {
   const plain = cloneFn(fn);
   allocateOnce(plain);
-  const merged = cloneFn(fn);
   let best = plain;
-  if (coalesceCopies(merged) > 0) {
+  const tryVariant = (v: MFunction): void => {
     try {
-      allocateOnce(merged);
-      if (cost(merged) < cost(plain)) best = merged;
+      allocateOnce(v);
+      if (cost(v) < cost(best)) best = v;
     } catch (e) {
       if (!(e instanceof RegAllocError)) throw e;
     }
-  }
+  };
+  const merged = cloneFn(fn);
+  const hullMerges = coalesceCopies(merged);
+  const deeper = cloneFn(merged);
+  if (hullMerges > 0) tryVariant(merged);
+  // Then copies whose hulls overlap but whose values never differ (a merged
+  // interval is longer, so it may spill: kept only when smaller).
+  if (coalesceByInterference(deeper) > 0) tryVariant(deeper);
   fn.blocks.forEach((b, k) => { b.insts = best.blocks[k]!.insts; });
   fn.nextVreg = best.nextVreg;
   fn.frame.adopt(best.frame);
   extensionPeepholes(fn); // on physical registers: copies are coalesced by now
+  livenessPeepholes(fn);
 }
 
 function allocateOnce(fn: MFunction): void {

@@ -95,6 +95,10 @@ export function binary(L: Lowerer, op: BinOp, av: Val, bv: Val, node: ts.Node, i
       L.b.emit({ op: 'bin', dst: r, bin: 'shr', a: ua, b, ty: u, pos: L.pos(node) });
       return { kind: 'val', op: convert(L, reg(r), u, ty, node), ty };
     }
+    // Typed constants (an unrolled loop's counter) fold; BPF masks an oversized amount, so those stay.
+    if (a.op.kind === 'const' && b.kind === 'const' && b.value >= 0n && b.value < BigInt(ty.bits)) {
+      return { kind: 'val', op: konst(wrap(fold(op, a.op.value, b.value), ty), ty), ty };
+    }
     const dst = into && sameTy(into.ty, ty) ? into : L.b.vreg(ty);
     L.b.emit({ op: 'bin', dst, bin: op, a: a.op, b, ty, pos: L.pos(node) });
     return { kind: 'val', op: reg(dst), ty };
@@ -105,6 +109,10 @@ export function binary(L: Lowerer, op: BinOp, av: Val, bv: Val, node: ts.Node, i
     L.warn('LK2007', `${op === 'div' ? 'division' : 'modulo'} by constant zero gives ${op === 'div' ? '0' : 'the dividend'}`, node);
     if (op === 'div') return { kind: 'val', op: konst(0n, ty), ty };
     return { kind: 'val', op: u.a, ty };
+  }
+  // Typed constants fold at their width (signed division keeps its run-time form).
+  if (u.a.kind === 'const' && u.b.kind === 'const' && !(ty.signed && (op === 'div' || op === 'mod'))) {
+    return { kind: 'val', op: konst(wrap(fold(op, u.a.value, u.b.value), ty), ty), ty };
   }
   // `x op= y` on a local computes straight into x (two-address form, no copy back).
   const dst = into && sameTy(into.ty, ty) ? into : L.b.vreg(ty);
@@ -158,6 +166,7 @@ function identifier(L: Lowerer, node: ts.Identifier): Val {
   const local = sym && L.locals.get(sym);
   if (local?.kind === 'var') return { kind: 'val', op: reg(local.vreg), ty: local.vreg.ty };
   if (local?.kind === 'const') return { kind: 'lit', value: local.value, big: local.big };
+  if (local?.kind === 'fixed') return { kind: 'val', op: konst(local.value, local.ty), ty: local.ty };
   const mc = moduleConstOf(L.mod, sym);
   if (mc) return { kind: 'lit', value: mc.value, big: mc.big };
   const map = sym && L.mod.maps.get(sym);

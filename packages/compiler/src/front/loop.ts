@@ -71,7 +71,7 @@ function captures(L: Lowerer, fn: Body): { values: Capture[]; consts: Array<[ts.
       const local = sym && !seen.has(sym) && !inside(fn, sym.valueDeclaration) ? L.locals.get(sym) : undefined;
       if (sym && local) {
         seen.add(sym);
-        if (local.kind === 'const') consts.push([sym, local]);
+        if (local.kind === 'const' || local.kind === 'fixed') consts.push([sym, local]);
         else values.push(capture(L, sym, local, n));
       }
     }

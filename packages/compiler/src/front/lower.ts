@@ -38,7 +38,9 @@ export interface IndexTerm { readonly idx: Operand; readonly length: number; rea
 export type Local =
   | { readonly kind: 'var'; readonly vreg: VReg; readonly mutable: boolean }
   /** `const N = 10`: stays an untyped constant, substituted where used. */
-  | { readonly kind: 'const'; readonly value: bigint; readonly big: boolean };
+  | { readonly kind: 'const'; readonly value: bigint; readonly big: boolean }
+  /** An unrolled loop's counter in one iteration: a typed constant (`i: u32` is 3 here). */
+  | { readonly kind: 'fixed'; readonly value: bigint; readonly ty: IntTy };
 
 export interface Loop { readonly brk: Block; readonly cont: Block }
 

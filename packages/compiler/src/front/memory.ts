@@ -389,9 +389,13 @@ export function header(L: Lowerer, node: ts.CallExpression): ReturnType<typeof l
   const okB = L.b.newBlock();
   const nullB = L.b.newBlock();
   const join = L.b.newBlock();
-  if (ov.kind === 'lit') {
-    if (ov.value < 0n || ov.value > BigInt(MAX_PACKET_OFF)) L.fail('LK2002', `header offset ${ov.value} is outside 0..${MAX_PACKET_OFF}`, offArg);
-    off = konst(ov.value, INT.u64);
+  // A typed constant (`14 + i` in an unrolled loop) in range is as exact as a literal;
+  // out of range it stays a run-time null, as in the loop it came from.
+  const typed = ov.kind === 'val' && ov.op.kind === 'const' && ov.ty.kind === 'int' && !ov.ty.signed ? ov.op.value : undefined;
+  const known = ov.kind === 'lit' ? ov.value : typed !== undefined && typed <= BigInt(MAX_PACKET_OFF) ? typed : undefined;
+  if (known !== undefined) {
+    if (known < 0n || known > BigInt(MAX_PACKET_OFF)) L.fail('LK2002', `header offset ${known} is outside 0..${MAX_PACKET_OFF}`, offArg);
+    off = konst(known, INT.u64);
   } else {
     const o = L.operand(ov, undefined, offArg);
     if (o.ty.kind !== 'int' || o.ty.signed) L.fail('LK2004', 'a header offset must be an unsigned integer (u8/u16/u32)', offArg);

@@ -228,7 +228,7 @@ function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.Cal
     throw e;
   }
 
-  const ir = L.b.finish();
+  const ir: IrFunction = { ...L.b.finish(), ctxKind: k.ctx };
   for (const f of [ir, ...L.subprograms.map((s) => s.ir)]) {
     for (const leak of findRecordLeaks(f, RESERVE, RELEASE)) {
       info.diags.report('LK3004', `the ring buffer record reserved at line ${leak.reservedAt.line} can reach this return neither submitted nor discarded`, leak.at);

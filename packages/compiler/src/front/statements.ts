@@ -1,7 +1,7 @@
 // Statement visitor: locals, if/else with null narrowing, bounded for loops,
 // break/continue, early return. Code after a return is unreachable and dropped.
 import ts from 'typescript';
-import { sameTy } from '../ir/types.js';
+import { sameTy, wrap, type IntTy } from '../ir/types.js';
 import { facts, lowerCond, withFacts } from './conditions.js';
 import { lowerExpr } from './expressions.js';
 import { widthOf } from './kernel.js';
@@ -122,6 +122,8 @@ function returnStatement(L: Lowerer, s: ts.ReturnStatement): void {
 function forStatement(L: Lowerer, s: ts.ForStatement): void {
   checkBounded(L, s);
   if (s.initializer && ts.isVariableDeclarationList(s.initializer)) declare(L, s.initializer);
+  const plan = unrollPlan(L, s);
+  if (plan) return unrolled(L, s, plan);
   const header = L.b.newBlock();
   const body = L.b.newBlock();
   const cont = L.b.newBlock();
@@ -140,6 +142,92 @@ function forStatement(L: Lowerer, s: ts.ForStatement): void {
   L.b.terminate({ op: 'br', target: header, pos });
   L.b.setBlock(exit);
 
+}
+
+/** Unroll loops of at most this many iterations… */
+const UNROLL_TRIPS = 8;
+/** …whose body, times the trip count, stays under this many syntax nodes (code size). */
+const UNROLL_NODES = 1000;
+
+interface UnrollPlan { readonly sym: ts.Symbol; readonly ty: IntTy; readonly values: readonly bigint[] }
+
+/**
+ * The counter values of a short constant loop, when unrolling it pays: the
+ * verifier walks every iteration anyway, and with `i` a constant in each copy
+ * `ctx.header(T, 14 + i)` needs no range check and reuses ctx->data (as clang -O2).
+ * Only loops whose counter reaches a ctx.header() offset are unrolled; others stay loops.
+ * Called after the counter is declared, so width errors are the same either way.
+ */
+function unrollPlan(L: Lowerer, s: ts.ForStatement): UnrollPlan | undefined {
+  const decl = (s.initializer as ts.VariableDeclarationList).declarations[0]!;
+  const sym = L.symbolOf(decl.name as ts.Identifier);
+  const local = sym && L.locals.get(sym);
+  if (!sym || local?.kind !== 'var' || local.vreg.ty.kind !== 'int') return undefined;
+  const ty = local.vreg.ty;
+  const constOf = (e: ts.Expression): bigint | undefined => {
+    const v = lowerExpr(L, e, ty);
+    return v.kind === 'lit' ? wrap(v.value, ty) : v.kind === 'val' && v.op.kind === 'const' ? v.op.value : undefined;
+  };
+  const c = s.condition as ts.BinaryExpression;
+  const start = constOf(decl.initializer!);
+  const bound = constOf(c.right);
+  const inc = s.incrementor!;
+  let step: bigint | undefined;
+  if (ts.isPostfixUnaryExpression(inc) || ts.isPrefixUnaryExpression(inc)) step = inc.operator === ts.SyntaxKind.PlusPlusToken ? 1n : -1n;
+  else if (ts.isBinaryExpression(inc)) {
+    const k = constOf(inc.right);
+    step = k === undefined ? undefined : inc.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken ? k : -k;
+  }
+  if (start === undefined || bound === undefined || step === undefined) return undefined;
+  const holds = (i: bigint): boolean | undefined => {
+    switch (c.operatorToken.kind) {
+      case ts.SyntaxKind.LessThanToken: return i < bound;
+      case ts.SyntaxKind.LessThanEqualsToken: return i <= bound;
+      case ts.SyntaxKind.GreaterThanToken: return i > bound;
+      case ts.SyntaxKind.GreaterThanEqualsToken: return i >= bound;
+      case ts.SyntaxKind.ExclamationEqualsEqualsToken: case ts.SyntaxKind.ExclamationEqualsToken: return i !== bound;
+      default: return undefined;
+    }
+  };
+  const values: bigint[] = [];
+  for (let i = start; ; i = wrap(i + step, ty)) {
+    const h = holds(i);
+    if (h === undefined || values.length > UNROLL_TRIPS) return undefined;
+    if (!h) break;
+    values.push(i);
+  }
+  let nodes = 0;
+  let packetByCounter = false;
+  const mentions = (n: ts.Node): boolean => (ts.isIdentifier(n) && L.symbolOf(n) === sym) || !!ts.forEachChild(n, (c) => mentions(c) || undefined);
+  const count = (n: ts.Node): void => {
+    nodes++;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'header' && n.arguments.some(mentions)) packetByCounter = true;
+    ts.forEachChild(n, count);
+  };
+  count(s.statement);
+  // Only where it pays: a packet offset that becomes constant (no range check, one ctx->data).
+  if (!packetByCounter) return undefined;
+  if (values.length === 0 || values.length > UNROLL_TRIPS || nodes * values.length > UNROLL_NODES) return undefined;
+  return { sym, ty, values };
+}
+
+/** The body once per counter value, `i` a typed constant in each copy; `continue` goes to the next copy. */
+function unrolled(L: Lowerer, s: ts.ForStatement, plan: UnrollPlan): void {
+  const pos = L.pos(s);
+  const counter = L.locals.get(plan.sym)!;
+  const exit = L.b.newBlock();
+  for (const value of plan.values) {
+    const next = L.b.newBlock();
+    L.locals.set(plan.sym, { kind: 'fixed', value, ty: plan.ty });
+    L.loops.push({ brk: exit, cont: next });
+    lowerStatement(L, s.statement);
+    L.loops.pop();
+    if (L.b.open) L.b.terminate({ op: 'br', target: next, pos });
+    L.b.setBlock(next);
+  }
+  L.b.terminate({ op: 'br', target: exit, pos });
+  L.b.setBlock(exit);
+  L.locals.set(plan.sym, counter);
 }
 
 function checkBounded(L: Lowerer, s: ts.ForStatement): string {

@@ -96,6 +96,8 @@ export interface IrFunction {
   readonly params: readonly VReg[];
   readonly vregs: VReg[];
   readonly pos: SourcePos;
+  /** The C struct `ctx` points to in a program ('__sk_buff' for tc); absent in subprograms. Store forwarding needs it. */
+  readonly ctxKind?: string;
 }
 
 export function reg(r: VReg): Operand {

@@ -4,18 +4,31 @@
 // the same place (store-to-load forwarding) on stack and map-value memory, and
 // on __sk_buff fields the kernel writes back unchanged (mark, priority, cb[]).
 // Helper calls forget everything (they may write packet, map and ctx memory); a
-// store forgets every load through another base register (it may alias) and the
-// overlapping ones through its own; redefining a register forgets what used it.
+// store forgets the overlapping loads through its own base and every load
+// through another base into memory of the same (or an unknown) kind — a stack
+// store cannot change a ctx field or a map value; redefining a register forgets
+// what used it.
 import type { Block, Inst, IrFunction, Operand } from './ir.js';
 import { successors } from './ir.js';
-import type { IntTy } from './types.js';
+import { memoryKind, type IntTy, type Ty } from './types.js';
 
-interface Entry { readonly base: number; readonly off: number; readonly size: number; readonly key: string; readonly val: Operand }
+interface Entry { readonly base: number; readonly region: Region; readonly off: number; readonly size: number; readonly key: string; readonly val: Operand }
 type Avail = Map<string, Entry>;
 
 const CALLS = new Set<Inst['op']>(['call', 'mapCall', 'lookup', 'update', 'delete', 'ringbufOutput', 'tailCall']);
-/** __sk_buff fields a store reads back verbatim: mark, priority, cb[0..4]. */
-const SKB_PLAIN = (off: number, size: number): boolean => (off === 8 || off === 12 || (off >= 48 && off + size <= 68)) && size === 4;
+/**
+ * __sk_buff fields a store reads back verbatim: mark (8), priority (32), cb[0..4] (48..67).
+ * Not queue_mapping (a store of 0xffff is skipped) nor tc_index (a no-op without NET_SCHED).
+ */
+const SKB_PLAIN = (off: number, size: number): boolean => (off === 8 || off === 32 || (off >= 48 && off + size <= 68)) && size === 4;
+
+/** Disjoint kinds of memory: a store into one cannot change a load from another. */
+type Region = 'ctx' | 'stack' | 'map_value' | 'packet' | 'unknown';
+function regionOf(t: Ty): Region {
+  const k = memoryKind(t);
+  return k === 'ctx' || k === 'stack' || k === 'map_value' || k === 'packet' ? k : 'unknown';
+}
+const mayAlias = (a: Region, b: Region): boolean => a === b || a === 'unknown' || b === 'unknown';
 
 const keyOf = (base: number, off: number, ty: IntTy): string => `${base}:${off}:${ty.bits}${ty.signed ? 's' : 'u'}`;
 
@@ -23,26 +36,28 @@ function forwardable(fn: IrFunction, i: Extract<Inst, { op: 'store' }>): boolean
   const t = i.base.ty;
   if (t.kind !== 'ptr') return false;
   if (t.ptr === 'stack' || t.ptr === 'map_value') return true;
-  const pointee = fn.ctx.ty.kind === 'ptr' ? fn.ctx.ty.pointee : undefined;
-  return t.ptr === 'ctx' && i.base.id === fn.ctx.id && pointee?.kind === 'struct' && pointee.name === '__sk_buff' && SKB_PLAIN(i.off, i.ty.bits / 8);
+  return t.ptr === 'ctx' && i.base.id === fn.ctx.id && fn.ctxKind === '__sk_buff' && SKB_PLAIN(i.off, i.ty.bits / 8);
 }
 
 function transfer(fn: IrFunction, avail: Avail, i: Inst): void {
   if (CALLS.has(i.op)) { avail.clear(); return; }
   if (i.op === 'store' || i.op === 'atomic') {
     const size = i.ty.bits / 8;
-    for (const [k, e] of avail) if (e.base !== i.base.id || (e.off < i.off + size && i.off < e.off + e.size)) avail.delete(k);
+    const region = regionOf(i.base.ty);
+    for (const [k, e] of avail) {
+      if (e.base === i.base.id ? e.off < i.off + size && i.off < e.off + e.size : mayAlias(e.region, region)) avail.delete(k);
+    }
   }
   if ('dst' in i && i.dst) for (const [k, e] of avail) if (e.base === i.dst.id || (e.val.kind === 'reg' && e.val.reg.id === i.dst.id)) avail.delete(k);
   if (i.op === 'load' && i.dst.id !== i.base.id) {
     const key = keyOf(i.base.id, i.off, i.ty);
-    avail.set(key, { base: i.base.id, off: i.off, size: i.ty.bits / 8, key, val: { kind: 'reg', reg: i.dst } });
+    avail.set(key, { base: i.base.id, region: regionOf(i.base.ty), off: i.off, size: i.ty.bits / 8, key, val: { kind: 'reg', reg: i.dst } });
   }
   if (i.op === 'store' && forwardable(fn, i)) {
     const v = i.value;
     const ok = v.kind === 'const' || (v.reg.ty.kind === 'int' && v.reg.ty.bits === i.ty.bits && v.reg.ty.signed === i.ty.signed && v.reg.id !== i.base.id);
     const key = keyOf(i.base.id, i.off, i.ty);
-    if (ok) avail.set(key, { base: i.base.id, off: i.off, size: i.ty.bits / 8, key, val: v });
+    if (ok) avail.set(key, { base: i.base.id, region: regionOf(i.base.ty), off: i.off, size: i.ty.bits / 8, key, val: v });
   }
 }
 
