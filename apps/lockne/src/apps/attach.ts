@@ -2,7 +2,7 @@
 // descendants into the profile's cgroup. Only sockets created afterwards are
 // routed; --reset destroys the app's existing TCP/UDP sockets (sock_diag
 // SOCK_DESTROY, as Android does on a VPN change) so it reconnects, routed.
-import { moveToCgroup } from '../deploy/cgroups.js';
+import { enterCgroup } from '@lockne/bpf';
 import type { LockneState } from '../deploy/state.js';
 import { processTree } from './procs.js';
 import { profileByName } from './exe-rules.js';
@@ -22,7 +22,7 @@ export function attachProcess(state: LockneState, pid: number, profileName: stri
   const moved: number[] = [];
   for (const q of pids) {
     try {
-      moveToCgroup(p.cgroup, q);
+      enterCgroup(p.cgroup, q);
       moved.push(q);
     } catch (e) {
       if (q === pid) throw e; // a child that exited meanwhile is fine; the app itself is not

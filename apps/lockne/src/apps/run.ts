@@ -3,7 +3,7 @@
 // every child it forks) is in the cgroup before its first instruction — no
 // window in which an early socket escapes.
 import { spawn } from 'node:child_process';
-import { moveToCgroup } from '../deploy/cgroups.js';
+import { enterCgroup } from '@lockne/bpf';
 import type { AppliedProfile } from '../deploy/state.js';
 import { dropPrivileges, type TargetUser } from './users.js';
 
@@ -27,7 +27,7 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGK
 
 export function runApp(o: RunOptions): Started {
   if (o.argv.length === 0) throw new Error('lockne run: no command given (lockne run --profile P -- CMD [ARGS...])');
-  moveToCgroup(o.profile.cgroup, process.pid);
+  enterCgroup(o.profile.cgroup, process.pid);
   const self = (process.getuid?.() ?? 0) === o.user.uid && o.user.source === 'self';
   const { argv: prefix, env } = self ? { argv: [], env: process.env } : dropPrivileges(o.user);
   const argv = [...prefix, ...o.argv];

@@ -3,6 +3,7 @@
 // ids are the directory's inode number — what bpf_get_current_cgroup_id() returns.
 import fs from 'node:fs';
 import path from 'node:path';
+import { cgroupProcs, enterCgroup } from '@lockne/bpf';
 
 /** Directory name of a profile's cgroup: deployment name (pin dir basename) + profile. */
 export function profileCgroupName(deployment: string, profile: string): string {
@@ -24,22 +25,12 @@ export function cgroupId(p: string): bigint {
   return fs.statSync(p, { bigint: true }).ino;
 }
 
-/** PIDs in a cgroup (cgroup.procs); [] when it is gone. */
+/** PIDs in a cgroup; [] when it is gone (status reads cgroups a `down` may be removing). */
 export function cgroupPids(p: string): number[] {
   try {
-    return fs.readFileSync(path.join(p, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    return cgroupProcs(p);
   } catch {
     return [];
-  }
-}
-
-/** Move a process (all its threads) into a cgroup. */
-export function moveToCgroup(p: string, pid: number): void {
-  try {
-    fs.writeFileSync(path.join(p, 'cgroup.procs'), `${pid}\n`);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new Error(`move pid ${pid} into cgroup ${p}: ${code} (${(e as Error).message})`);
   }
 }
 
@@ -55,7 +46,7 @@ export function removeCgroupMovingOut(p: string, parent: string): void {
       if (child.isDirectory()) removeCgroupMovingOut(path.join(p, child.name), parent);
     }
     for (const pid of cgroupPids(p)) {
-      try { moveToCgroup(parent, pid); } catch { /* exited meanwhile */ }
+      try { enterCgroup(parent, pid); } catch { /* exited meanwhile */ }
     }
     try {
       fs.rmdirSync(p);
