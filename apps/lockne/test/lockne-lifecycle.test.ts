@@ -9,17 +9,17 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { cgroup2Root } from '@lockne/bpf';
 import { CGROUP_PROGRAMS, MAP_NAMES, TRACEPOINT_PROGRAMS, linkPin, mapPin } from '../src/kernel/layout.js';
 import { stateFileFor, type LockneState } from '../src/deploy/state.js';
 import { CLI, type LockneWorld } from '../src/demo/world.js';
-import { createTopology, inNetnsArgv, probeArgv, sweepStale, pidAlive, type ProbeRequest, type Topology } from '../src/topology/index.js';
+import { inNetnsArgv, probeArgv, pidAlive, type ProbeRequest } from '../src/topology/index.js';
 import { removeCgroupMovingOut } from '../src/deploy/cgroups.js';
 import { checkFdLeaks, skipUnless } from './support/kernel.js';
-import { assertVia, probeVia, upWorld, worldMissing } from './support/world.js';
-import { sweepStaleDeployments } from './support/world.js';
+import { assertVia, probeVia, worldMissing } from './support/world.js';
+import { worldPerFile } from './support/world.js';
 
 const NAME = `lkt${process.pid}l`;
 const TUNNEL = 'lt';
@@ -28,31 +28,14 @@ const LOCKNE_PROTOCOL = '76';
 const missing = worldMissing(['bpftool', 'ip']) ?? (fs.existsSync('/usr/bin/python3') ? null : '/usr/bin/python3 not installed');
 const skip = (t: TestContext): boolean => skipUnless(t, missing);
 
-let topo: Topology | undefined;
-let world: LockneWorld | undefined;
-
-before(async () => {
-  if (missing) return;
-  await sweepStale(/^lkt(\d+)l$/);
-  sweepStaleDeployments(/^lkt(\d+)l$/);
-  topo = await createTopology({ prefix: NAME, tunnels: [TUNNEL] });
-  world = await upWorld(topo, NAME, [{ name: PROFILE, tunnel: TUNNEL }]);
-});
-
-after(async () => {
-  try {
-    await world?.close();
-  } finally {
-    await topo?.close();
-  }
-});
+const fx = worldPerFile({ tag: 'l', tunnels: [TUNNEL], profiles: [{ name: PROFILE, tunnel: TUNNEL }], missing });
 
 // After the hooks above: its baseline then includes the topology's pipes, and its
 // check runs once the topology is closed (hooks run in the order they were added).
 checkFdLeaks();
 
-const T = (): Topology => topo!;
-const W = (): LockneWorld => world!;
+const T = fx.topo;
+const W = fx.world;
 
 // ---- what the kernel and the machine hold ------------------------------------
 

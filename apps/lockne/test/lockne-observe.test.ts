@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { cgroup2Root } from '@lockne/bpf';
 import { mapPin } from '../src/kernel/layout.js';
@@ -17,41 +17,23 @@ import { stateFileFor } from '../src/deploy/state.js';
 import type { StatusReport } from '../src/observe/status.js';
 import type { ConnectionEvent } from '../src/observe/monitor.js';
 import { LockneWorld } from '../src/demo/world.js';
-import { createTopology, pidAlive, pollUntil, sweepStale, type Topology } from '../src/topology/index.js';
+import { pidAlive, pollUntil } from '../src/topology/index.js';
 import { removeCgroupMovingOut } from '../src/deploy/cgroups.js';
 import { checkFdLeaks, skipUnless } from './support/kernel.js';
 import { worldMissing } from './support/world.js';
-import { sweepStaleDeployments } from './support/world.js';
+import { worldPerFile } from './support/world.js';
 
 const NAME = `lkt${process.pid}o`;
 const missing = worldMissing(['bpftool']) ?? (fs.existsSync('/usr/bin/python3') ? null : '/usr/bin/python3 not installed');
 const skip = (t: TestContext): boolean => skipUnless(t, missing);
 
-let topo: Topology | undefined;
-let world: LockneWorld | undefined;
-
-before(async () => {
-  if (missing) return;
-  await sweepStale(/^lkt(\d+)o$/);
-  sweepStaleDeployments(/^lkt(\d+)o$/);
-  topo = await createTopology({ prefix: NAME, tunnels: ['oa', 'ob'] });
-  // Not up yet: the first tests look at a deployment that does not exist.
-  world = new LockneWorld(topo, NAME, [{ name: 'pa', tunnel: 'oa' }, { name: 'pb', tunnel: 'ob' }]);
-});
-
-after(async () => {
-  try {
-    await world?.close();
-  } finally {
-    await topo?.close();
-  }
-});
+const fx = worldPerFile({ tag: 'o', tunnels: ['oa', 'ob'], profiles: [{ name: 'pa', tunnel: 'oa' }, { name: 'pb', tunnel: 'ob' }], missing, up: false });
 
 // After the hooks above, so its check runs once the topology's processes are gone.
 checkFdLeaks();
 
-const T = (): Topology => topo!;
-const W = (): LockneWorld => world!;
+const T = fx.topo;
+const W = fx.world;
 
 async function lockneOk(args: string[]): Promise<string> {
   const r = await W().lockne(args);

@@ -13,6 +13,8 @@ import fs from 'node:fs';
 import { LockneWorld, type WorldProfile } from '../../src/demo/world.js';
 import { inNetnsArgv, parseProbeOutput, pollUntil, probeArgv, tryRunAsync, type ProbeRequest, type ProbeResult, type Topology } from '../../src/topology/index.js';
 import { needRoot } from './kernel.js';
+import { after, before } from 'node:test';
+import { createTopology, sweepStale } from '../../src/topology/index.js';
 import path from 'node:path';
 import { cgroup2Root } from '@lockne/bpf';
 import { pidAlive } from '../../src/topology/index.js';
@@ -191,4 +193,39 @@ export function sweepStaleDeployments(pattern: RegExp): void {
     fs.rmSync(stateFileFor(path.join(bpffs, name)), { force: true });
     removeCgroupMovingOut(path.join(root, `${name}-scope`), root);
   }
+}
+
+/** The topology and deployment a test file shares (valid once its before() ran). */
+export interface WorldFixture {
+  topo(): Topology;
+  world(): LockneWorld;
+}
+
+/**
+ * One topology and Lockne deployment for a whole test file, named
+ * lkt<pid><tag>: before() sweeps what a killed earlier run of the file left,
+ * builds the topology and the world (and runs `lockne up` unless `up: false`);
+ * after() closes the world, then the topology. Call it before checkFdLeaks(),
+ * so the fd check's baseline includes the topology and runs after the close.
+ */
+export function worldPerFile(o: { tag: string; tunnels: string[]; profiles: WorldProfile[]; missing: string | null; up?: boolean }): WorldFixture {
+  const name = `lkt${process.pid}${o.tag}`;
+  const stale = new RegExp(`^lkt(\\d+)${o.tag}$`);
+  let topo: Topology | undefined;
+  let world: LockneWorld | undefined;
+  before(async () => {
+    if (o.missing) return;
+    await sweepStale(stale);
+    sweepStaleDeployments(stale);
+    topo = await createTopology({ prefix: name, tunnels: o.tunnels });
+    world = o.up === false ? new LockneWorld(topo, name, o.profiles) : await upWorld(topo, name, o.profiles);
+  });
+  after(async () => {
+    try {
+      await world?.close();
+    } finally {
+      await topo?.close();
+    }
+  });
+  return { topo: () => topo!, world: () => world! };
 }
