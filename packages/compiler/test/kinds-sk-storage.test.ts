@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import dgram from 'node:dgram';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BpfObject, createCgroup, removeCgroup } from '@lockne/bpf';
@@ -75,8 +76,67 @@ test('SkStorage: created at sock_create, found and deleted at connect4; bpf.getC
   }
 });
 
-test('SkStorage needs the program\'s socket: LK6001 for another value or an skb program', () => {
+// cgroup_skb: skb->sk may be NULL, so get() tests it before the helper call.
+const SKB_SRC = HEAD + `
+export const Counts = struct('counts', { tgid: u32, packets: u32, bytes: u64 });
+export const perSock = new SkStorage<Infer<typeof Counts>>({ value: Counts });
+/** tgid → packets its socket's storage had counted at the last egress packet. */
+export const byTgid = new HashMap<u32, u32>({ maxEntries: 64, key: u32, value: u32 });
+/** 0 → egress packets that found no storage. */
+export const misses = new HashMap<u32, u32>({ maxEntries: 1, key: u32, value: u32 });
+export const create = cgroupSock('sock_create', (ctx) => {
+  const v = perSock.get(ctx, StorageFlag.CREATE);
+  if (v !== null) v.value.tgid = u32(bpf.getCurrentPidTgid() >> 32n);
+  return CgroupVerdict.ALLOW;
+});
+export const egress = cgroupSkb('egress', (ctx) => {
+  const v = perSock.get(ctx);
+  if (v === null) {
+    const m = misses.lookup(0);
+    if (m !== null) m.value += 1; else misses.update(0, 1);
+    return CgroupVerdict.ALLOW;
+  }
+  v.value.packets += 1;
+  v.value.bytes += u64(ctx.len);
+  byTgid.update(v.value.tgid, v.value.packets);
+  return CgroupVerdict.ALLOW;
+});
+`;
+
+test('SkStorage in cgroupSkb: the sending socket\'s value through skb->sk; none for a socket-less test run', async (t) => {
+  if (skipUnless(t, needRoot())) return;
+  if (skipUnless(t, fs.existsSync(CHILD) ? null : `${CHILD} not built`)) return;
+  const r = compile('/virtual/sk-storage-skb.bpf.ts', { source: SKB_SRC });
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
+  const obj = BpfObject.load(r.object!, { requireBtf: true });
+  const cg = createCgroup(`lk${process.pid}skskb`);
+  try {
+    // BPF_PROG_TEST_RUN gives the skb a fresh dummy socket: full, but with no storage.
+    const run = obj.program('egress').testRun({ data: new Uint8Array(64), repeat: 3 });
+    assert.equal(run.retval, 1);
+    assert.equal(obj.map<number, number>('misses').get(0), 3, 'each test run found no storage');
+    const links = [obj.program('create').attach({ cgroup: cg }), obj.program('egress').attach({ cgroup: cg })];
+    // A loopback listener, so the datagrams are not refused (ICMP port unreachable).
+    const sink = dgram.createSocket('udp4');
+    try {
+      await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
+      const c = spawnSync('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cg, process.execPath, CHILD, 'connect', String(sink.address().port), 'send', '5'], { encoding: 'utf8', timeout: 10_000 });
+      assert.equal(c.status, 0, c.stderr);
+      assert.deepEqual(c.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { result: string }).result), ['ok', 'ok']);
+      assert.equal(obj.map<number, number>('byTgid').get(c.pid!), 5, 'five datagrams counted in the sending socket\'s storage');
+    } finally {
+      sink.close();
+      for (const l of links) l.close();
+    }
+  } finally {
+    obj.close();
+    removeCgroup(cg);
+  }
+});
+
+test('SkStorage needs the program\'s socket: LK6001 for another value or a program kind without one', () => {
   const diag = (body: string) => compileSource(HEAD + `export const s = new SkStorage<u64>({ value: u64 });\n` + body).diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`);
-  assert.deepEqual(diag(`export const p = cgroupSkb('egress', (ctx) => { s.get(ctx); return CgroupVerdict.ALLOW; });`), ['3:55 LK6001']);
+  assert.deepEqual(diag(`export const p = cgroupSkb('egress', (ctx) => { s.get(ctx); return CgroupVerdict.ALLOW; });`), []);
+  assert.deepEqual(diag(`export const p = cgroupSkb('egress', (ctx) => { const x = ctx; s.get(x); return CgroupVerdict.ALLOW; });`), ['3:70 LK6001']);
   assert.deepEqual(diag(`export const p = cgroupSock('sock_create', (ctx) => { s.delete(ctx); return CgroupVerdict.ALLOW; });`), []);
 });

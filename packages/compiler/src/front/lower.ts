@@ -87,6 +87,8 @@ export class Lowerer {
   bareReturn: Operand | undefined;
   /** Callbacks of this program (shared with nested callbacks): emitted as its subprograms. */
   subprograms: SubprogramIr[] = [];
+  /** The program's kind as declared (`cgroupSkb`, `tc`, ...): helpers differ between kinds sharing a ctx. */
+  programKind = '';
 
   constructor(readonly mod: ModuleInfo, name: string, node: ts.Node, readonly ctxKind: CtxKind, readonly returnTy: IntTy, sig?: Signature) {
     this.checker = mod.checker;

@@ -201,6 +201,7 @@ function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.Cal
     return undefined;
   }
   const L = new Lowerer(info, name, fn, k.ctx, INT.i32);
+  L.programKind = kind;
   // post_bind hooks see a bound socket: its fields are read-only there.
   const postBind = kind === 'cgroupSock' && strArg(call.arguments[0]).startsWith('post_bind');
   L.writable = new Set(postBind ? [] : k.writable ?? []);

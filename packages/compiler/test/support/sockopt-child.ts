@@ -4,7 +4,8 @@
 //
 //   node sockopt-child.js setmark 5 getmark setrcvbuf 65536 setlarge getrcvbuf connect 9
 //   -> {"op":"setmark","result":"ok"} {"op":"getmark","result":"ok","value":5} ...
-// (`connect PORT` connects the UDP socket to 127.0.0.1:PORT: no packet is sent.)
+// (`connect PORT` connects the UDP socket to 127.0.0.1:PORT: no packet is sent;
+// `send N` then sends N one-byte datagrams on it.)
 import { native, errnoName } from '@lockne/bpf';
 
 const AF_INET = 2;
@@ -44,6 +45,11 @@ for (let i = 0; i < args.length; i++) {
     v.setUint16(2, port, false);
     sa.set([127, 0, 0, 1], 4);
     console.log(JSON.stringify({ op, result: res(native.connect(fd, sa)) }));
+  } else if (op === 'send') {
+    const n = Number(args[++i]);
+    let result = 'ok';
+    for (let k = 0; k < n && result === 'ok'; k++) result = res(native.sendto(fd, new Uint8Array([k]), 0, null));
+    console.log(JSON.stringify({ op, result }));
   } else {
     throw new Error(`unknown op ${op}`);
   }

@@ -21,7 +21,7 @@ export interface StorageOptions<V> {
 
 /**
  * A socket in a context that carries one: the ctx of cgroupSock / cgroupSockAddr /
- * cgroupSockopt programs, or sockopt's `ctx.sk`. (skb contexts are not compiled yet.)
+ * cgroupSockopt / cgroupSkb programs (skb->sk, tested for NULL), or sockopt's `ctx.sk`.
  */
 export type SocketOwner = SkBuffContext | SockContext | SockAddrContext | SockoptContext | SockoptContext['sk'];
 
