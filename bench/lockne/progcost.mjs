@@ -1,8 +1,9 @@
 // What Lockne's programs cost, against an empty program of the same type
 // (`r0 = 1; exit`):
 //   - BPF_PROG_TEST_RUN of the deployed per-packet programs (countEgress,
-//     countIngress): the test-run skb has no socket, so the `sockets` lookup
-//     misses (cookie 0). cgroup_sock and cgroup_sock_addr programs have no
+//     countIngress): the test-run skb's socket is a fresh dummy one with no
+//     socket-local storage, so the `sockets` lookup misses (the cost for
+//     sockets Lockne does not route). cgroup_sock and cgroup_sock_addr programs have no
 //     test run (ENOTSUPP), so sock_create/connect4/sendmsg4 are measured only
 //     the second way:
 //   - under real traffic of a routed app, with bpf stats on (BPF_ENABLE_STATS,

@@ -64,6 +64,9 @@ export function renderLockneTables(result) {
     lines.push(`| ${m.map} | ${m.type} | ${m.maxEntries} | ${m.bytesMemlock} | ${l?.bytesMemlock ?? '–'} |`);
   }
   lines.push(`| **total** (goal ≤ 256 KiB after \`up\`: ${yes(f.memory.met)}) | | | **${kib(mem.totalBytes)}** | ${kib(load.totalBytes)} |`, '');
+  if (mem.maps.some((m) => m.map === 'sockets' && /sk_storage/.test(m.type))) {
+    lines.push('`sockets` is socket-local storage: each routed socket\'s record (128 bytes plus the kernel\'s element header) is allocated with the socket and charged to it, not to the map, so the map\'s figure does not grow with sockets.', '');
+  }
   const s = f.steadyState.lockneProcesses;
   const c = result.config;
   lines.push(`lockne processes at steady state (after \`lockne up\` and \`lockne run --detach\`, ${s.samples.length} samples 1 s apart, in the client namespace): **${s.max}** (goal 0: ${yes(f.steadyStateMet)}); the detached app kept sending through the tunnel meanwhile (+${f.steadyState.routedTxBytesWhileSampling} B).`, '');

@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { cgroup2Root } from '@lockne/bpf';
 import { mapPin } from '../src/kernel/layout.js';
+import { liveSockets } from '../src/observe/live-sockets.js';
 import { stateFileFor } from '../src/deploy/state.js';
 import type { StatusReport } from '../src/observe/status.js';
 import type { ConnectionEvent } from '../src/observe/monitor.js';
@@ -90,8 +91,15 @@ function spawnLines(argv: readonly string[]): Lines & { stop(): Promise<void> } 
 
 interface Counters { tgid: number; profile: number; txBytes: number; rxBytes: number; txPackets: number; rxPackets: number; sockets?: number }
 
+/** The live routed sockets, through the iterator `up` pins (socket-local storage has no keys to dump). */
+function liveSocketCounters(w: LockneWorld): Counters[] {
+  return liveSockets(w.pinDir).map((s) => ({
+    tgid: s.tgid, profile: s.profile, txBytes: Number(s.txBytes), rxBytes: Number(s.rxBytes), txPackets: Number(s.txPackets), rxPackets: Number(s.rxPackets),
+  }));
+}
+
 /** A pinned map's entries as bpftool formats them with the map's BTF. */
-function dumpMap(w: LockneWorld, name: 'sockets' | 'apps'): Array<{ key: number; value: Counters }> {
+function dumpMap(w: LockneWorld, name: 'apps'): Array<{ key: number; value: Counters }> {
   const out = execFileSync('bpftool', ['-j', 'map', 'dump', 'pinned', mapPin(w.pinDir, name)], { encoding: 'utf8' });
   const entries = JSON.parse(out.trim() || '[]') as Array<{ key: unknown; value: unknown; formatted?: { key: number; value: Counters } }>;
   return entries.map((e) => e.formatted ?? (e as { key: number; value: Counters }));
@@ -188,9 +196,9 @@ test('status, monitor, counters and top follow a routed app: connect and close e
     assert.equal(hello.tcpVia, 'oa', 'the app is routed through its profile\'s tunnel');
 
     // The kernel's per-socket counters: at least every datagram and its bytes, both ways.
-    const live = dumpMap(W(), 'sockets').filter((e) => e.value.tgid === pid);
+    const live = liveSocketCounters(W()).filter((e) => e.tgid === pid);
     assert.equal(live.length, 1, 'one live routed socket (the UDP one; the TCP one is closed)');
-    const udp = live[0]!.value;
+    const udp = live[0]!;
     t.diagnostic(`live UDP socket after ${N} × ${S} B: ${JSON.stringify(udp)}`);
     // Exactly the datagrams, counted per packet at the IP layer: payload + 20 (IPv4) + 8 (UDP) bytes each.
     const HEADERS = 28;
@@ -220,7 +228,7 @@ test('status, monitor, counters and top follow a routed app: connect and close e
     // Close the UDP socket: its counters are folded into the app's totals (kept while it runs).
     app.child.stdin!.write('close\n');
     await app.waitFor('the app to close its socket', (l) => l === 'closed');
-    assert.deepEqual(dumpMap(W(), 'sockets').filter((e) => e.value.tgid === pid), [], 'the closed sockets left the socket map');
+    assert.deepEqual(liveSocketCounters(W()).filter((e) => e.tgid === pid), [], 'the closed sockets are no longer listed as live');
     const totals = dumpMap(W(), 'apps').find((e) => e.key === pid)?.value;
     assert.ok(totals, `apps map has no entry for ${pid}: ${JSON.stringify(dumpMap(W(), 'apps'))}`);
     assert.equal(totals.sockets, 2, 'two closed sockets (TCP, UDP)');

@@ -7,9 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import dgram from 'node:dgram';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, createCgroup, removeCgroup } from '@lockne/bpf';
+import { BpfObject, createCgroup, iterate, removeCgroup } from '@lockne/bpf';
 import { compile, formatDiagnostic } from '../src/index.js';
 import { compileSource } from './support/run.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
@@ -134,9 +135,67 @@ test('SkStorage in cgroupSkb: the sending socket\'s value through skb->sk; none 
   }
 });
 
+// iterSkStorage: userspace cannot walk an SK_STORAGE map (no keys); an iterator attached with it can.
+const ITER_SRC = HEAD.replace('cgroupSkb,', 'cgroupSkb, iterSkStorage,') + `
+export const Owner = struct('owner', { tgid: u32, seq: u32 });
+export const perSock = new SkStorage<Infer<typeof Owner>>({ value: Owner });
+export const create = cgroupSock('sock_create', (ctx) => {
+  const v = perSock.get(ctx, StorageFlag.CREATE);
+  if (v !== null) v.value.tgid = u32(bpf.getCurrentPidTgid() >> 32n);
+  return CgroupVerdict.ALLOW;
+});
+export const dump = iterSkStorage((ctx) => {
+  const v = ctx.value(perSock);
+  if (v === null) return 0;
+  v.value.seq = u32(ctx.seqNum);
+  ctx.seqWrite(Owner, v.value);
+  return 0;
+});
+`;
+
+test('iterSkStorage: reading the iterator lists every socket\'s value in the map it is attached with', async (t) => {
+  if (skipUnless(t, needRoot())) return;
+  if (skipUnless(t, fs.existsSync(CHILD) ? null : `${CHILD} not built`)) return;
+  const r = compile('/virtual/sk-storage-iter.bpf.ts', { source: ITER_SRC });
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
+  const obj = BpfObject.load(r.object!, { requireBtf: true });
+  const cg = createCgroup(`lk${process.pid}skit`);
+  try {
+    const link = obj.program('create').attach({ cgroup: cg });
+    try {
+      // Two children, one UDP socket each, held open while the iterator runs.
+      const kids = [0, 1].map(() => spawn('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cg, process.execPath, CHILD, 'hold', '3000'], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      try {
+        await Promise.all(kids.map((k) => new Promise<void>((resolve, reject) => {
+          k.stdout!.once('data', () => resolve());
+          k.once('exit', (code) => reject(new Error(`child exited ${String(code)} before holding its socket`)));
+        })));
+        const out = iterate(obj.program('dump'), { map: obj.map('perSock') });
+        assert.equal(out.byteLength, 16, 'two 8-byte records');
+        const rows = [0, 8].map((o) => ({ tgid: out.readUInt32LE(o), seq: out.readUInt32LE(o + 4) }));
+        assert.deepEqual(rows.map((x) => x.tgid).sort(), kids.map((k) => k.pid!).sort(), 'each child\'s socket, by the tgid sock_create stored');
+        assert.deepEqual(rows.map((x) => x.seq), [0, 1], 'ctx.seqNum counts the calls');
+      } finally {
+        for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
+        await Promise.all(kids.map((k) => (k.exitCode === null && k.signalCode === null ? once(k, 'exit') : undefined)));
+      }
+    } finally {
+      link.close();
+    }
+  } finally {
+    obj.close();
+    removeCgroup(cg);
+  }
+});
+
 test('SkStorage needs the program\'s socket: LK6001 for another value or a program kind without one', () => {
   const diag = (body: string) => compileSource(HEAD + `export const s = new SkStorage<u64>({ value: u64 });\n` + body).diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`);
   assert.deepEqual(diag(`export const p = cgroupSkb('egress', (ctx) => { s.get(ctx); return CgroupVerdict.ALLOW; });`), []);
   assert.deepEqual(diag(`export const p = cgroupSkb('egress', (ctx) => { const x = ctx; s.get(x); return CgroupVerdict.ALLOW; });`), ['3:70 LK6001']);
-  assert.deepEqual(diag(`export const p = cgroupSock('sock_create', (ctx) => { s.delete(ctx); return CgroupVerdict.ALLOW; });`), []);
+  assert.deepEqual(diag(`export const p = cgroupSock('sock_create', (ctx) => { s.delete(ctx); return CgroupVerdict.ALLOW; });`), ['3:55 LK6001']);
+  assert.deepEqual(diag(`export const p = cgroupSkb('ingress', (ctx) => { s.delete(ctx); return CgroupVerdict.ALLOW; });`), []);
+  // An iterator's value is typed by the SkStorage it names; anything else is LK3010.
+  const iterDiag = (body: string) => compileSource(HEAD.replace('cgroupSkb,', 'cgroupSkb, iterSkStorage,') + `export const s = new SkStorage<u64>({ value: u64 });\n` + body).diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`);
+  assert.deepEqual(iterDiag(`export const p = iterSkStorage((ctx) => { const v = ctx.value(s); if (v !== null) ctx.seqWrite(u64, v.value); return 0; });`), []);
+  assert.deepEqual(iterDiag(`export const p = iterSkStorage((ctx) => { const v = ctx.value(0 as never); return 0; });`), ["3:63 LK3010"]);
 });

@@ -18,7 +18,7 @@ export { DeviceType, DeviceAccess, type DeviceContext } from './context/device.j
 export { SockOp, type SockOpsContext } from './context/sockops.js';
 export { SkAction, type SkLookupContext } from './context/sk-lookup.js';
 export type { SkMsgContext } from './context/sk-msg.js';
-export type { TaskIterContext } from './context/iter.js';
+export type { TaskIterContext, SkStorageIterContext } from './context/iter.js';
 export type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult, ArgIndex, BtfArgsContext } from './context/tracing.js';
 export * from './programs.js';
 export { MapDecl, MapTypes, UpdateFlag, nameMaps, type Ref, type MapOptions, type MapTypeName, type Pinning, type HelperResult } from './maps/common.js';

@@ -10,7 +10,7 @@ import type { DeviceContext } from './context/device.js';
 import type { SockOpsContext } from './context/sockops.js';
 import type { SkLookupContext, SkAction } from './context/sk-lookup.js';
 import type { SkMsgContext } from './context/sk-msg.js';
-import type { TaskIterContext } from './context/iter.js';
+import type { TaskIterContext, SkStorageIterContext } from './context/iter.js';
 import type { BtfArgsContext } from './context/tracing.js';
 import type { KprobeContext, RawTracepointContext, TracepointContext, TracingResult } from './context/tracing.js';
 import type { u32, i32 } from './ints.js';
@@ -19,7 +19,7 @@ import type { u32, i32 } from './ints.js';
 export type ProgramKind =
   | 'xdp' | 'tc' | 'tcx' | 'socketFilter' | 'cgroupSkb' | 'cgroupSock' | 'cgroupSockAddr' | 'cgroupSockopt'
   | 'cgroupSysctl' | 'cgroupDevice' | 'sockOps' | 'skLookup' | 'skMsg'
-  | 'tpBtf' | 'fentry' | 'fexit' | 'lsm' | 'iter'
+  | 'tpBtf' | 'fentry' | 'fexit' | 'lsm' | 'iter' | 'iterSkStorage'
   | 'tracepoint' | 'rawTracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe';
 
 /** BPF_PROG_TYPE_* names (as in @lockne/bpf `ProgType`). */
@@ -244,4 +244,13 @@ export type IterTarget = 'task';
 export function iter(target: IterTarget, fn: (ctx: TaskIterContext) => i32 | number): ProgramDecl<TaskIterContext> {
   if (target !== 'task') throw new TypeError(`iter(${JSON.stringify(target)}): only 'task' iterators are supported`);
   return decl('iter', `iter/${target}`, 'TRACING', 'TRACE_ITER', fn);
+}
+
+/**
+ * Iterator over the values of one SkStorage map, section `iter/bpf_sk_storage_map`: attach it
+ * with the map (`attachIter(prog, { map })` in @lockne/bpf) and read it; the program runs for
+ * every socket that has a value there. Minimum kernel 5.9.
+ */
+export function iterSkStorage(fn: (ctx: SkStorageIterContext) => i32 | number): ProgramDecl<SkStorageIterContext> {
+  return decl('iterSkStorage', 'iter/bpf_sk_storage_map', 'TRACING', 'TRACE_ITER', fn);
 }

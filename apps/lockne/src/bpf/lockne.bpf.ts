@@ -8,10 +8,15 @@
 // the mark in place (setsockopt), send DNS to the profile's server
 // (connect/sendmsg/recvmsg), count bytes (cgroup_skb) and forget a socket when
 // it closes (sock_release).
+//
+// What Lockne knows of a socket lives in the socket itself (socket-local
+// storage): every hook, the per-packet ones included, finds it from the socket
+// pointer it is given, without hashing a cookie; it cannot leak, and there is no
+// table of sockets to fill up.
 import {
-  cgroupSock, cgroupSockAddr, cgroupSkb, cgroupSockopt, tracepoint, CgroupVerdict, AddressFamily,
-  HashMap, ArrayMap, PerCpuArrayMap, RingBuf, struct, array, bpf, atomicAdd, rodata, license,
-  u8, u16, u32, u64, be16, be32, i32, htons, type Infer, type FixedArray, type SockAddrContext,
+  cgroupSock, cgroupSockAddr, cgroupSkb, cgroupSockopt, tracepoint, iterSkStorage, CgroupVerdict, AddressFamily,
+  HashMap, ArrayMap, PerCpuArrayMap, RingBuf, SkStorage, StorageFlag, struct, array, bpf, atomicAdd, rodata, license,
+  u8, u16, u32, u64, be16, be32, i32, htons, type Infer, type SockAddrContext,
 } from '@lockne/kernel';
 
 export const LICENSE = license('Dual MIT/GPL');
@@ -46,7 +51,7 @@ export const Settings = struct('lockne_settings', {
   pad: u32,
 });
 
-/** What Lockne knows of a socket it routed, from sock_create to sock_release. */
+/** What Lockne knows of a socket it routed, from sock_create to sock_release (its socket-local storage). */
 export const SockInfo = struct('lockne_sock', {
   // Sending runs on the app's CPU, receiving in softirq on another: the tx and
   // rx counters sit a cache line apart so the two never fight over one line.
@@ -64,7 +69,9 @@ export const SockInfo = struct('lockne_sock', {
   /** The destination before the DNS rewrite (restored on recvmsg). */
   origDnsPort: be16,
   origDns: array(be32, 4),
-  pad: array(u64, 4),
+  /** ktime of sock_release (0 while the app holds the socket): the counts were folded into `apps` then. */
+  released: u64,
+  pad: array(u64, 3),
   rxBytes: u64,
   rxPackets: u64,
 });
@@ -114,8 +121,8 @@ export const cgroupProfiles = new HashMap<u64, u32>({ maxEntries: 256, key: u64,
 export const exeRules = new HashMap<u64, u32>({ maxEntries: 256, key: u64, value: u32, flags: 1 });
 /** tgid or tid → profile: set at exec by an exe rule, copied to children at fork. */
 export const taskProfiles = new HashMap<u32, u32>({ maxEntries: 4096, key: u32, value: u32, flags: 1 });
-/** Socket cookie → what we know of it. Entries leave at sock_release. */
-export const sockets = new HashMap<u64, SockInfo>({ maxEntries: 4096, key: u64, value: SockInfo, flags: 1 });
+/** Per socket: what we know of it. Made at sock_create, dropped at sock_release (or with the socket). */
+export const sockets = new SkStorage<SockInfo>({ value: SockInfo });
 /** tgid → totals of its closed sockets. */
 export const apps = new HashMap<u32, AppStats>({ maxEntries: 1024, key: u32, value: AppStats, flags: 1 });
 export const events = new RingBuf({ size: 1 << 15 });
@@ -148,19 +155,20 @@ export const sockCreate = cgroupSock('sock_create', (ctx) => {
     if (p === null) return CgroupVerdict.ALLOW;
     ctx.mark = p.value.mark;
   }
-  const pidTgid = bpf.getCurrentPidTgid();
-  sockets.update(bpf.getSocketCookie(ctx), {
-    created: bpf.ktimeGetNs(), txBytes: 0n, rxBytes: 0n, txPackets: 0n, rxPackets: 0n,
-    tgid: u32(pidTgid >> 32n), uid: u32(bpf.getCurrentUidGid() & 0xffffffffn), profile,
-    family: u16(ctx.family), protocol: u16(ctx.protocol), dst: [0, 0, 0, 0] as FixedArray<be32, 4>, dport: 0, origDnsPort: 0, origDns: [0, 0, 0, 0] as FixedArray<be32, 4>,
-    pad: [0n, 0n, 0n, 0n] as FixedArray<u64, 4>,
-  });
+  // A new value is zeroed: only what is known now is written.
+  const info = sockets.get(ctx, StorageFlag.CREATE);
+  if (info === null) return CgroupVerdict.ALLOW;
+  info.value.created = bpf.ktimeGetNs();
+  info.value.tgid = u32(bpf.getCurrentPidTgid() >> 32n);
+  info.value.uid = u32(bpf.getCurrentUidGid() & 0xffffffffn);
+  info.value.profile = profile;
+  info.value.family = u16(ctx.family);
+  info.value.protocol = u16(ctx.protocol);
   return CgroupVerdict.ALLOW;
 });
 
 export const sockRelease = cgroupSock('sock_release', (ctx) => {
-  const cookie = bpf.getSocketCookie(ctx);
-  const s = sockets.lookup(cookie);
+  const s = sockets.get(ctx);
   if (s === null) return CgroupVerdict.ALLOW;
   const a = apps.lookup(s.value.tgid);
   if (a !== null) {
@@ -175,8 +183,10 @@ export const sockRelease = cgroupSock('sock_release', (ctx) => {
       sockets: 1n, profile: s.value.profile, pad: 0,
     });
   }
-  sockEvent(2, cookie, s.value);
-  sockets.delete(cookie);
+  sockEvent(2, bpf.getSocketCookie(ctx), s.value);
+  // The value goes with the socket (cgroup sock programs cannot delete it). Until then `status` skips
+  // it, and what a closing TCP socket still sends (FIN, retransmits) is no longer the app's.
+  s.value.released = bpf.ktimeGetNs();
   return CgroupVerdict.ALLOW;
 });
 
@@ -215,8 +225,7 @@ export const guardMark = cgroupSockopt('setsockopt', (ctx) => {
 
 /** IPv4 connect()/sendmsg(): remember the destination; send DNS to the profile's server. */
 function onAddr4(ctx: SockAddrContext): CgroupVerdict {
-  const cookie = bpf.getSocketCookie(ctx);
-  const s = sockets.lookup(cookie);
+  const s = sockets.get(ctx);
   if (s === null) return CgroupVerdict.ALLOW;
   const first = s.value.dport === 0;
   s.value.dst[0] = ctx.userIp4;
@@ -229,14 +238,13 @@ function onAddr4(ctx: SockAddrContext): CgroupVerdict {
       ctx.userIp4 = p.value.dns4;
     }
   }
-  if (first) sockEvent(1, cookie, s.value);
+  if (first) sockEvent(1, bpf.getSocketCookie(ctx), s.value);
   return CgroupVerdict.ALLOW;
 }
 
 /** IPv6 connect()/sendmsg(): the same; DNS the profile cannot rewrite is refused (no leak). */
 function onAddr6(ctx: SockAddrContext): CgroupVerdict {
-  const cookie = bpf.getSocketCookie(ctx);
-  const s = sockets.lookup(cookie);
+  const s = sockets.get(ctx);
   if (s === null) return CgroupVerdict.ALLOW;
   const first = s.value.dport === 0;
   s.value.dst[0] = ctx.userIp6[0];
@@ -262,7 +270,7 @@ function onAddr6(ctx: SockAddrContext): CgroupVerdict {
       }
     }
   }
-  if (first) sockEvent(1, cookie, s.value);
+  if (first) sockEvent(1, bpf.getSocketCookie(ctx), s.value);
   return CgroupVerdict.ALLOW;
 }
 
@@ -273,14 +281,14 @@ export const sendmsg6 = cgroupSockAddr('sendmsg6', (ctx) => onAddr6(ctx));
 
 /** A DNS answer from the profile's server reads as if it came from the server the app asked. */
 export const recvmsg4 = cgroupSockAddr('recvmsg4', (ctx) => {
-  const s = sockets.lookup(bpf.getSocketCookie(ctx));
+  const s = sockets.get(ctx);
   if (s === null || s.value.origDnsPort === 0) return CgroupVerdict.ALLOW;
   if (ctx.userPort === s.value.origDnsPort) ctx.userIp4 = s.value.origDns[0];
   return CgroupVerdict.ALLOW;
 });
 
 export const recvmsg6 = cgroupSockAddr('recvmsg6', (ctx) => {
-  const s = sockets.lookup(bpf.getSocketCookie(ctx));
+  const s = sockets.get(ctx);
   if (s === null || s.value.origDnsPort === 0) return CgroupVerdict.ALLOW;
   if (ctx.userPort === s.value.origDnsPort) {
     ctx.userIp6[0] = s.value.origDns[0];
@@ -295,7 +303,7 @@ export const recvmsg6 = cgroupSockAddr('recvmsg6', (ctx) => {
 export const countEgress = cgroupSkb('egress', (ctx) => {
   // Locally sent packets carry their socket's mark: untracked traffic leaves at once.
   if ((ctx.mark & markMask.value) !== markBase.value) return CgroupVerdict.ALLOW;
-  const s = sockets.lookup(bpf.getSocketCookie(ctx));
+  const s = sockets.get(ctx);
   if (s !== null) {
     atomicAdd(s.value.txBytes, u64(ctx.len));
     atomicAdd(s.value.txPackets, 1n);
@@ -304,12 +312,25 @@ export const countEgress = cgroupSkb('egress', (ctx) => {
 });
 
 export const countIngress = cgroupSkb('ingress', (ctx) => {
-  const s = sockets.lookup(bpf.getSocketCookie(ctx));
+  // The receiving socket's storage: a NULL test for the sockets Lockne does not track.
+  const s = sockets.get(ctx);
   if (s !== null) {
     atomicAdd(s.value.rxBytes, u64(ctx.len));
     atomicAdd(s.value.rxPackets, 1n);
   }
   return CgroupVerdict.ALLOW;
+});
+
+/**
+ * Every socket's record, for `lockne status` and `top`: reading this iterator (attached with
+ * `sockets`, pinned by `up`) gives one SockInfo per socket that still has one, released ones
+ * included until the kernel frees the socket. Userspace cannot walk socket-local storage
+ * itself, and sock_diag reports it for TCP only.
+ */
+export const listSockets = iterSkStorage((ctx) => {
+  const s = ctx.value(sockets);
+  if (s !== null) ctx.seqWrite(SockInfo, s.value);
+  return 0;
 });
 
 /** FNV-1a, 64-bit, over the NUL-terminated path (userspace hashes rule paths the same way). */

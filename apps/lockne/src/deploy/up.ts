@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cgroup2Root, ensureBpffs, type BpfObject } from '@lockne/bpf';
 import { attachAndPin, loadObject, pinMaps } from '../kernel/object.js';
-import { CGROUP_PROGRAMS, MAP_NAMES, TRACEPOINT_PROGRAMS, linkPin, mapPin } from '../kernel/layout.js';
+import { MAP_NAMES, PROGRAMS_WITH_LINKS, linkPin, mapPin } from '../kernel/layout.js';
 import { currentNetnsCookie, currentNetnsInode } from '../kernel/netns.js';
 import { openMaps } from '../kernel/maps.js';
 import { down } from './down.js';
@@ -27,7 +27,7 @@ export interface UpResult {
 export function deploymentPinned(pinDir: string): boolean {
   const pins = [
     ...MAP_NAMES.map((m) => mapPin(pinDir, m)),
-    ...[...CGROUP_PROGRAMS.map(([p]) => p), ...TRACEPOINT_PROGRAMS].map((p) => linkPin(pinDir, p)),
+    ...PROGRAMS_WITH_LINKS.map((p) => linkPin(pinDir, p)),
   ];
   return pins.every((p) => fs.existsSync(p));
 }

@@ -20,6 +20,12 @@ export const CGROUP_PROGRAMS: ReadonlyArray<readonly [string, CgroupHook]> = [
 /** Tracepoint programs (exe rules: exec, fork, exit); they attach where their section says. */
 export const TRACEPOINT_PROGRAMS: readonly string[] = ['onExec', 'onFork', 'onExit'];
 
+/** Iterator programs (program → the map it is attached with); reading the pinned link runs it. */
+export const ITER_PROGRAMS: ReadonlyArray<readonly [string, LockneMapName]> = [['listSockets', 'sockets']];
+
+/** Every program, by the name its link is pinned under. */
+export const PROGRAMS_WITH_LINKS: readonly string[] = [...CGROUP_PROGRAMS.map(([p]) => p), ...TRACEPOINT_PROGRAMS, ...ITER_PROGRAMS.map(([p]) => p)];
+
 /** Every map, pinned as `<pinDir>/map_<name>`. */
 export const MAP_NAMES = ['profiles', 'settings', 'cgroupProfiles', 'exeRules', 'taskProfiles', 'sockets', 'apps', 'events', 'scratch'] as const;
 export type LockneMapName = (typeof MAP_NAMES)[number];

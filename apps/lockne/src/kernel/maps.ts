@@ -32,7 +32,8 @@ export interface LockneMaps {
   cgroupProfiles: BpfMap<bigint, number>;
   exeRules: BpfMap<bigint, number>;
   taskProfiles: BpfMap<number, number>;
-  sockets: BpfMap<bigint, SockInfoValue>;
+  /** Socket-local storage: a value per routed socket, keyed by a socket fd (list them with liveSockets). */
+  sockets: BpfMap<number, SockInfoValue>;
   apps: BpfMap<number, AppStatsValue>;
   close(): void;
 }
@@ -52,7 +53,7 @@ export function openMaps(pinDir: string): LockneMaps {
       cgroupProfiles: open('cgroupProfiles', codecs.u64, codecs.u32),
       exeRules: open('exeRules', codecs.u64, codecs.u32),
       taskProfiles: open('taskProfiles', codecs.u32, codecs.u32),
-      sockets: open('sockets', codecs.u64, codecs.sockInfo),
+      sockets: open('sockets', codecs.u32, codecs.sockInfo),
       apps: open('apps', codecs.u32, codecs.appStats),
       close() { for (const m of opened) m.close(); },
     };

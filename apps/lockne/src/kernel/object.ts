@@ -3,8 +3,8 @@
 // (scripts/build-bpf.mjs → dist/bpf/lockne.bpf.o); nothing is compiled at run time.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BpfObject, pin, type Attachment, type Link } from '@lockne/bpf';
-import { CGROUP_PROGRAMS, MAP_NAMES, TRACEPOINT_PROGRAMS, linkPin, mapPin } from './layout.js';
+import { BpfObject, attachIter, pin, type Attachment, type Link } from '@lockne/bpf';
+import { CGROUP_PROGRAMS, ITER_PROGRAMS, MAP_NAMES, TRACEPOINT_PROGRAMS, linkPin, mapPin } from './layout.js';
 
 /** dist/bpf/lockne.bpf.o next to this module's dist/src. */
 export function objectPath(): string {
@@ -54,6 +54,11 @@ export function attachAndPin(obj: BpfObject, scope: string, pinDir: string): voi
       const a = obj.program(name).attach();
       attachments.push(a);
       pin(linkOf(a), linkPin(pinDir, name));
+    }
+    for (const [name, map] of ITER_PROGRAMS) {
+      const a = attachIter(obj.program(name), { map: obj.map(map) });
+      attachments.push(a);
+      pin(a, linkPin(pinDir, name));
     }
   } finally {
     for (const a of attachments) a.close();

@@ -85,3 +85,17 @@ export const INET_DIAG_MSG_LEN = 4 + INET_DIAG_SOCKID_LEN + 20;
 export const INET_DIAG_NOCOOKIE = 0xffffffffffffffffn;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
+/**
+ * Attributes after struct inet_diag_req_v2 in a SOCK_DIAG_BY_FAMILY request
+ * (INET_DIAG_REQ_*). SK_BPF_STORAGES is a nest of SK_DIAG_BPF_STORAGE_REQ_MAP_FD
+ * u32s; an empty nest asks for every SK_STORAGE map the socket has.
+ */
+export const InetDiagReq = { BYTECODE: 1, SK_BPF_STORAGES: 2, PROTOCOL: 3 } as const;
+/** Reply attribute (after inet_diag_msg) holding a socket's BPF storages: nests of SK_DIAG_BPF_STORAGE. */
+export const INET_DIAG_SK_BPF_STORAGES = 20;
+/** Inside InetDiagReq.SK_BPF_STORAGES: one u32 map fd per attribute. */
+export const SK_DIAG_BPF_STORAGE_REQ_MAP_FD = 1;
+/** Inside INET_DIAG_SK_BPF_STORAGES: one nest per map that has a value for the socket. */
+export const SK_DIAG_BPF_STORAGE = 1;
+/** Inside SK_DIAG_BPF_STORAGE: u32 map id, the value bytes (64-bit aligned, PAD before it if needed). */
+export const SkDiagBpfStorage = { PAD: 1, MAP_ID: 2, MAP_VALUE: 3 } as const;

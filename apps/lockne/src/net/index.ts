@@ -19,6 +19,6 @@ export { describeRoute, decodeRoute, listRoutes, addRoute, replaceRoute, deleteR
 export { getLink, requireLink, linkStatus, listAddresses, decodeAddress, type LinkState, type IfAddress, type OperState, type AddressFilter } from './links.js';
 export { readSysctl, readSysctlInt, writeSysctl, sysctlPath, confKey, setRpFilter, getRpFilter, effectiveRpFilter, setSrcValidMark, type SysctlKey, type SysctlOptions, type RpFilterMode } from './sysctl.js';
 export {
-  SockDiag, listInetSockets, destroySocket, destroySocketsOfPid, socketInodesOfPid, describeSocket, decodeInetDiagMsg, SOCKET_STATES,
-  type SocketId, type InetSocket, type InetProtocol, type SocketState, type SocketFilter, type SockDiagOptions, type DestroyOfPidOptions,
+  SockDiag, listInetSockets, listSocketStorage, decodeSocketStorages, destroySocket, destroySocketsOfPid, socketInodesOfPid, describeSocket, decodeInetDiagMsg, SOCKET_STATES,
+  type StorageMapRef, type SocketStorage, type SocketId, type InetSocket, type InetProtocol, type SocketState, type SocketFilter, type SockDiagOptions, type DestroyOfPidOptions,
 } from './sock-diag.js';

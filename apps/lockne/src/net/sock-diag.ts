@@ -7,16 +7,26 @@
 // existing sockets so it reconnects, as Android does on a VPN change. The
 // cookie sock_diag reports is the one eBPF sees (bpf_get_socket_cookie) and
 // getsockopt(SO_COOKIE) returns.
+//
+// Socket-local storage: Lockne keeps its per-socket record in a
+// BPF_MAP_TYPE_SK_STORAGE map, which user space cannot iterate (no
+// get_next_key). sock_diag can return each socket's value instead: the request
+// carries INET_DIAG_REQ_SK_BPF_STORAGES (map fds) and each reply
+// INET_DIAG_SK_BPF_STORAGES (map id + value bytes), see `storages` below.
+// The kernel fills them for TCP sockets only, not UDP.
 import fs from 'node:fs';
-import { ArgumentError, NetlinkError, NetlinkSocket, SyscallError, netlink, netnsLabel, type NetnsRef } from '@lockne/bpf';
+import {
+  ArgumentError, MapType, NetlinkError, NetlinkSocket, SyscallError, mapInfoByFd, netlink, netnsLabel, type NetnsRef,
+} from '@lockne/bpf';
 import { afOf, checkFamily, familyOfAf, formatIp, parseIp, type IpFamily } from './addr.js';
 import {
-  INET_DIAG_MSG_LEN, INET_DIAG_REQ_V2_LEN, INET_DIAG_SOCKID_LEN, IPPROTO_TCP, IPPROTO_UDP, NETLINK_SOCK_DIAG,
-  SOCK_DESTROY, SOCK_DIAG_BY_FAMILY,
+  INET_DIAG_MSG_LEN, INET_DIAG_REQ_V2_LEN, INET_DIAG_SK_BPF_STORAGES, INET_DIAG_SOCKID_LEN, IPPROTO_TCP, IPPROTO_UDP,
+  InetDiagReq, NETLINK_SOCK_DIAG, SK_DIAG_BPF_STORAGE, SK_DIAG_BPF_STORAGE_REQ_MAP_FD, SOCK_DESTROY, SOCK_DIAG_BY_FAMILY,
+  SkDiagBpfStorage,
 } from './consts.js';
 import { checkInt } from './rtnl.js';
 
-const { NlmF } = netlink;
+const { Attrs, NetlinkParseError, attr } = netlink;
 
 export type InetProtocol = 'tcp' | 'udp';
 
@@ -50,7 +60,19 @@ export interface InetSocket extends SocketId {
   inode: number;
   rqueue: number;
   wqueue: number;
+  /**
+   * Only when the list asked for `storages`: the socket's value in each of
+   * those SK_STORAGE maps that has one, by map id (empty: none has). The
+   * bytes are a copy, exactly the map's value_size long.
+   */
+  storages?: Map<number, Uint8Array>;
 }
+
+/**
+ * An SK_STORAGE map whose per-socket values a listing returns: its fd, or
+ * anything holding one (SkStorage, BpfMap, a map of a loaded object).
+ */
+export type StorageMapRef = number | { readonly fd: number };
 
 /** Filter for SockDiag.list. */
 export interface SocketFilter {
@@ -58,6 +80,24 @@ export interface SocketFilter {
   protocol?: InetProtocol;
   /** Only these states (default: all). */
   states?: readonly SocketState[];
+  /**
+   * Also return each socket's values in these BPF_MAP_TYPE_SK_STORAGE maps,
+   * or in every SK_STORAGE map it has one in ('all'); every listed socket
+   * then carries `storages`.
+   *
+   * What the kernel reports (net/ipv4/inet_diag.c inet_sk_diag_fill, checked
+   * on 6.18): TCP sockets only. UDP sockets are listed but always with an
+   * empty `storages` (udp_diag fills replies without an
+   * inet_connection_sock and the storages are skipped then); time-wait and
+   * request socks have none either (not full sockets), nor does a closed TCP
+   * socket once it became time-wait/fin-wait-2. Needs CAP_BPF or
+   * CAP_SYS_ADMIN (else NetlinkError EPERM). One reply must fit the 64 KiB
+   * receive buffer: keep a socket's values well under that (else
+   * NetlinkError ENOSPC).
+   */
+  storages?: readonly StorageMapRef[] | 'all';
+  /** With `storages`: list only sockets that have a value in one of the maps. */
+  onlyWithStorage?: boolean;
 }
 
 export interface SockDiagOptions {
@@ -97,6 +137,90 @@ function encodeSockId(out: DataView, offset: number, id: SocketId | undefined, f
   if (typeof id.cookie !== 'bigint' || id.cookie < 0n || id.cookie > 0xffffffffffffffffn) throw new ArgumentError(`socket cookie must be a u64 bigint, got ${String(id.cookie)}`);
   out.setUint32(offset + 40, Number(id.cookie & 0xffffffffn), true);
   out.setUint32(offset + 44, Number(id.cookie >> 32n), true);
+}
+
+/** What `storages` resolved to: the request attribute and how to name the maps in messages. */
+interface StorageRequest {
+  attr: netlink.NlAttr;
+  label: string;
+}
+
+/**
+ * Check `storages` (every fd must be an open SK_STORAGE map) and build the
+ * INET_DIAG_REQ_SK_BPF_STORAGES attribute. The same map twice (two fds of
+ * one map) is asked for once: the kernel would refuse it with EEXIST.
+ */
+function storageRequest(storages: readonly StorageMapRef[] | 'all', what: string): StorageRequest {
+  if (storages === 'all') return { attr: attr.nested(InetDiagReq.SK_BPF_STORAGES, []), label: 'all their BPF storages' };
+  if (!Array.isArray(storages)) throw new ArgumentError(`${what}: storages must be a list of SK_STORAGE map fds or 'all', got ${String(storages)}`);
+  if (storages.length === 0) throw new ArgumentError(`${what}: storages is an empty list (give map fds, or 'all' for every SK_STORAGE map)`);
+  const fds: number[] = [];
+  const ids: (number | undefined)[] = [];
+  storages.forEach((ref, i) => {
+    const fd = typeof ref === 'number' ? ref : (ref as { fd?: unknown } | null)?.fd;
+    if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+      throw new ArgumentError(`${what}: storages[${i}] must be a map fd (non-negative integer) or have one in .fd, got ${typeof ref === 'object' && ref !== null ? `{ fd: ${String(fd)} }` : String(ref)}`);
+    }
+    const id = storageMapId(fd, `${what}: storage map fd ${fd}`);
+    if (id === undefined || !ids.includes(id)) {
+      fds.push(fd);
+      ids.push(id);
+    }
+  });
+  const names = fds.map((fd, i) => `fd ${fd}${ids[i] === undefined ? '' : ` (id ${ids[i]})`}`);
+  return {
+    attr: attr.nested(InetDiagReq.SK_BPF_STORAGES, fds.map((fd) => attr.u32(SK_DIAG_BPF_STORAGE_REQ_MAP_FD, fd))),
+    label: `their BPF storage in map ${names.join(', ')}`,
+  };
+}
+
+/**
+ * The id of the SK_STORAGE map open as `fd`; ArgumentError (starting with
+ * `what`) for anything else. undefined when we may not ask (no CAP_BPF): the
+ * kernel then refuses the listing itself with EPERM, which says more.
+ */
+function storageMapId(fd: number, what: string): number | undefined {
+  // The link target tells a map from a program or BTF fd (whose info would also decode).
+  let target: string;
+  try {
+    target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    throw new ArgumentError(`${what} is not open`);
+  }
+  if (target !== 'anon_inode:bpf-map') throw new ArgumentError(`${what} is not a BPF map (it is ${target})`);
+  let info: ReturnType<typeof mapInfoByFd>;
+  try {
+    info = mapInfoByFd(fd);
+  } catch (e) {
+    if (e instanceof SyscallError && e.code === 'EPERM') return undefined;
+    throw e;
+  }
+  if (info.type !== MapType.SK_STORAGE) {
+    throw new ArgumentError(`${what} is a ${info.typeName} map (${info.name ? `'${info.name}', ` : ''}id ${info.id}), not SK_STORAGE`);
+  }
+  return info.id;
+}
+
+/**
+ * The BPF storages in one SOCK_DIAG_BY_FAMILY reply (the attributes after
+ * inet_diag_msg): map id -> value bytes (copied). Empty when the socket has none.
+ * @example decodeSocketStorages(msg.payload).get(map.id)
+ */
+export function decodeSocketStorages(payload: Uint8Array): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  if (payload.byteLength <= INET_DIAG_MSG_LEN) return out;
+  const nest = Attrs.parse(payload.subarray(INET_DIAG_MSG_LEN)).get(INET_DIAG_SK_BPF_STORAGES);
+  if (!nest) return out;
+  for (const one of Attrs.parse(nest).all(SK_DIAG_BPF_STORAGE)) {
+    const a = Attrs.parse(one);
+    const id = a.u32(SkDiagBpfStorage.MAP_ID);
+    const value = a.get(SkDiagBpfStorage.MAP_VALUE);
+    if (id === undefined || value === undefined) {
+      throw new NetlinkParseError(`SK_DIAG_BPF_STORAGE without ${id === undefined ? 'SK_DIAG_BPF_STORAGE_MAP_ID' : `SK_DIAG_BPF_STORAGE_MAP_VALUE (map id ${id})`}`);
+    }
+    out.set(id, value.slice());
+  }
+  return out;
 }
 
 function encodeReq(family: IpFamily, protocol: InetProtocol, states: number, id?: SocketId): Uint8Array {
@@ -191,27 +315,56 @@ export class SockDiag {
 
   /**
    * TCP and UDP sockets, IPv4 and IPv6 (or as filtered). IPv6 sockets with
-   * v4-mapped peers are listed under family 6.
-   * @example diag.list({ protocol: 'tcp', states: ['listen'] }).map((s) => s.sport)
+   * v4-mapped peers are listed under family 6. With `storages`, each socket
+   * also carries its values in those SK_STORAGE maps.
+   * @example
+   * diag.list({ protocol: 'tcp', states: ['listen'] }).map((s) => s.sport)
+   * diag.list({ storages: [sockets], onlyWithStorage: true }).map((s) => s.storages!.get(socketsId))
    */
   list(filter: SocketFilter = {}): InetSocket[] {
     const families: IpFamily[] = filter.family === undefined ? [4, 6] : [checkFamily(filter.family, 'list sockets')];
     if (filter.protocol !== undefined && !(filter.protocol in PROTO_NUM)) throw new ArgumentError(`list sockets: protocol must be 'tcp' or 'udp', got '${String(filter.protocol)}'`);
     const protocols: InetProtocol[] = filter.protocol ? [filter.protocol] : ['tcp', 'udp'];
     const states = statesMask(filter.states);
+    if (filter.onlyWithStorage && filter.storages === undefined) throw new ArgumentError('list sockets: onlyWithStorage needs storages (the SK_STORAGE maps to look in)');
+    const stg = filter.storages === undefined ? undefined : storageRequest(filter.storages, 'list sockets');
+    const attrs = stg ? [stg.attr] : [];
+    const withMaps = stg ? ` with ${stg.label}` : '';
     const out: InetSocket[] = [];
     for (const protocol of protocols) {
       for (const family of families) {
-        const purpose = `list ${protocol} IPv${family} sockets${this.#where()}`;
-        const msgs = call(purpose, () => this.#nl.dump({ type: SOCK_DIAG_BY_FAMILY, flags: 0, header: encodeReq(family, protocol, states) }, purpose));
+        const purpose = `list ${protocol} IPv${family} sockets${withMaps}${this.#where()}`;
+        const msgs = call(purpose, () => this.#nl.dump({ type: SOCK_DIAG_BY_FAMILY, flags: 0, header: encodeReq(family, protocol, states), attrs }, purpose));
         for (const m of msgs) {
           if (m.type !== SOCK_DIAG_BY_FAMILY) continue;
+          let storages: Map<number, Uint8Array> | undefined;
+          if (stg) {
+            storages = decodeSocketStorages(m.payload);
+            // Drop before decoding the rest: `lockne top` lists every socket each second.
+            if (filter.onlyWithStorage && storages.size === 0) continue;
+          }
           const s = decodeInetDiagMsg(m.payload, protocol);
-          if (s && s.family === family) out.push(s);
+          if (!s || s.family !== family) continue;
+          if (storages) s.storages = storages;
+          out.push(s);
         }
       }
     }
     return out;
+  }
+
+  /**
+   * The sockets that have a value in one SK_STORAGE map, with that value
+   * (IPv4 and IPv6, or as filtered; TCP only, see SocketFilter.storages): a
+   * way to read a map user space cannot iterate.
+   * @example diag.listStorage(sockets).map(({ socket, value }) => [socket.cookie, value.byteLength])
+   */
+  listStorage(map: StorageMapRef, filter: Omit<SocketFilter, 'storages' | 'onlyWithStorage'> = {}): SocketStorage[] {
+    return this.list({ ...filter, storages: [map], onlyWithStorage: true }).map((socket) => {
+      // One map asked for and only sockets with a value kept: exactly one entry.
+      const value = socket.storages!.values().next().value!;
+      return { socket, value };
+    });
   }
 
   /**
@@ -251,6 +404,33 @@ export function listInetSockets(opts: SocketFilter & SockDiagOptions = {}): Inet
   const diag = SockDiag.open(opts);
   try {
     return diag.list(opts);
+  } finally {
+    diag.close();
+  }
+}
+
+/** One socket and its value in the map listSocketStorage read. */
+export interface SocketStorage {
+  socket: InetSocket;
+  /** The value bytes (a copy, the map's value_size long). */
+  value: Uint8Array;
+}
+
+/**
+ * Every socket (IPv4 and IPv6, or as filtered) with a value in the
+ * SK_STORAGE map `map`, with that value, through a one-shot sock_diag socket
+ * in `opts.netns`. Decode the bytes with the map's value codec. The kernel
+ * reports storage for TCP sockets only (see SocketFilter.storages): pass
+ * `protocol: 'tcp'` to skip the UDP dumps that cannot contribute.
+ * @example
+ * const map = SkStorage.create({ value: bytes(16) });
+ * map.set(sockFd, record);
+ * listSocketStorage(map, { netns: 'lkc' }); // [{ socket: { cookie, dport, ... }, value: <16 bytes> }]
+ */
+export function listSocketStorage(map: StorageMapRef, opts: Omit<SocketFilter, 'storages' | 'onlyWithStorage'> & SockDiagOptions = {}): SocketStorage[] {
+  const diag = SockDiag.open(opts);
+  try {
+    return diag.listStorage(map, opts);
   } finally {
     diag.close();
   }

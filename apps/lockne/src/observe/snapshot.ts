@@ -1,9 +1,10 @@
 // One reading of Lockne's maps, grouped per app (tgid) and per profile: what
 // `lockne top` draws and `lockne status` summarises. Live sockets carry their
-// own counters; closed sockets were folded into `apps` by sock_release, so an
-// app's total = closed + live.
+// own counters (read through the pinned socket iterator); closed sockets were
+// folded into `apps` by sock_release, so an app's total = closed + live.
 import { DIRECT_PROFILE } from '../kernel/layout.js';
 import type { LockneMaps, SockInfoValue } from '../kernel/maps.js';
+import { liveSockets } from './live-sockets.js';
 import { addressText, portOf } from '../deploy/addresses.js';
 import type { LockneState } from '../deploy/state.js';
 import { commOf } from '../apps/procs.js';
@@ -24,7 +25,7 @@ interface AppAcc {
   dests: Map<string, { addr: string; port: number; sockets: number }>;
 }
 
-export function takeSnapshot(state: LockneState, maps: Pick<LockneMaps, 'sockets' | 'apps'>): TopSnapshot {
+export function takeSnapshot(state: LockneState, maps: Pick<LockneMaps, 'apps'>): TopSnapshot {
   const apps = new Map<number, AppAcc>();
   const acc = (pid: number, profile: number): AppAcc => {
     let a = apps.get(pid);
@@ -41,7 +42,7 @@ export function takeSnapshot(state: LockneState, maps: Pick<LockneMaps, 'sockets
     a.row.txBytes += v.txBytes; a.row.rxBytes += v.rxBytes; a.row.txPackets += v.txPackets; a.row.rxPackets += v.rxPackets;
   };
   for (const [pid, closed] of maps.apps.entries()) add(acc(pid, closed.profile), closed);
-  for (const [, s] of maps.sockets.entries()) {
+  for (const s of liveSockets(state.pinDir)) {
     const a = acc(s.tgid, s.profile);
     add(a, s);
     a.row.connections++;

@@ -9,7 +9,7 @@ import { INT, type IntTy, type Layout, type StructTy } from '../ir/types.js';
 export interface CtxField { readonly off: number; readonly ty: IntTy; readonly access?: IntTy; readonly length?: number }
 /** `bpf_raw_tracepoint_args` / `trace_event_raw` have no named fields: read through ctx.arg(n) / ctx.args(T). */
 export type CtxKind = 'xdp_md' | '__sk_buff' | 'bpf_sock' | 'bpf_sock_addr' | 'bpf_sockopt' | 'bpf_sysctl' | 'bpf_cgroup_dev_ctx'
-  | 'bpf_sock_ops' | 'bpf_sk_lookup' | 'sk_msg_md' | 'bpf_iter_task'
+  | 'bpf_sock_ops' | 'bpf_sk_lookup' | 'sk_msg_md' | 'bpf_iter_task' | 'bpf_iter_sk_storage_map'
   | 'bpf_raw_tracepoint_args' | 'trace_event_raw'
   /** No context (a bpf_loop callback: R1 is the index). */
   | 'none';
@@ -91,7 +91,7 @@ export const SOCKOPT_SK_OFF = 0;
 const TABLES: Record<CtxKind, Record<string, CtxField>> = {
   xdp_md: XDP_MD, __sk_buff: SK_BUFF, bpf_sock: BPF_SOCK, bpf_sock_addr: BPF_SOCK_ADDR, bpf_sockopt: BPF_SOCKOPT,
   bpf_sysctl: BPF_SYSCTL, bpf_cgroup_dev_ctx: BPF_CGROUP_DEV_CTX,
-  bpf_sock_ops: BPF_SOCK_OPS, bpf_sk_lookup: BPF_SK_LOOKUP, sk_msg_md: SK_MSG_MD, bpf_iter_task: BPF_ITER_TASK, bpf_raw_tracepoint_args: {}, trace_event_raw: {}, none: {},
+  bpf_sock_ops: BPF_SOCK_OPS, bpf_sk_lookup: BPF_SK_LOOKUP, sk_msg_md: SK_MSG_MD, bpf_iter_task: BPF_ITER_TASK, bpf_iter_sk_storage_map: {}, bpf_raw_tracepoint_args: {}, trace_event_raw: {}, none: {},
 };
 
 /** struct bpf_sock as a layout (what `ctx.sk` points to), from the same field table as SockContext. */

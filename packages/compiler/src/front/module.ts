@@ -47,6 +47,7 @@ const KINDS: Record<string, { progType: string; ctx: CtxKind; section: (args: re
   fexit: { progType: 'TRACING', ctx: 'bpf_raw_tracepoint_args', section: (a) => `fexit/${strArg(a[0])}` },
   lsm: { progType: 'LSM', ctx: 'bpf_raw_tracepoint_args', section: (a) => `lsm/${strArg(a[0])}` },
   iter: { progType: 'TRACING', ctx: 'bpf_iter_task', section: (a) => `iter/${strArg(a[0])}` },
+  iterSkStorage: { progType: 'TRACING', ctx: 'bpf_iter_sk_storage_map', section: () => 'iter/bpf_sk_storage_map' },
   tracepoint: { progType: 'TRACEPOINT', ctx: 'trace_event_raw', section: (a) => `tracepoint/${strArg(a[0])}/${strArg(a[1])}` },
   rawTracepoint: { progType: 'RAW_TRACEPOINT', ctx: 'bpf_raw_tracepoint_args', section: (a) => `raw_tracepoint/${strArg(a[0])}` },
 };

@@ -75,6 +75,8 @@ export function skStorageCall(L: Lowerer, map: MapRef, method: string, node: ts.
     return { kind: 'val', op: reg(dst), ty: dst.ty };
   }
   if (method === 'delete' && args.length === 1) {
+    // The kernel gives cgroup sock programs bpf_sk_storage_get only (sock_filter_func_proto).
+    if (L.ctxKind === 'bpf_sock') return L.fail('LK6001', `SkStorage '${map.name}'.delete is not available in cgroupSock programs (the kernel offers them get only)`, node);
     const sk = socketOf(L, args[0]!);
     const dst = L.b.vreg(INT.i64);
     callOnSocket(L, map, DELETE, sk, [], dst, node);

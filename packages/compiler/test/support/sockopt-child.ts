@@ -5,7 +5,7 @@
 //   node sockopt-child.js setmark 5 getmark setrcvbuf 65536 setlarge getrcvbuf connect 9
 //   -> {"op":"setmark","result":"ok"} {"op":"getmark","result":"ok","value":5} ...
 // (`connect PORT` connects the UDP socket to 127.0.0.1:PORT: no packet is sent;
-// `send N` then sends N one-byte datagrams on it.)
+// `send N` then sends N one-byte datagrams on it; `hold MS` keeps it open MS ms.)
 import { native, errnoName } from '@lockne/bpf';
 
 const AF_INET = 2;
@@ -45,6 +45,11 @@ for (let i = 0; i < args.length; i++) {
     v.setUint16(2, port, false);
     sa.set([127, 0, 0, 1], 4);
     console.log(JSON.stringify({ op, result: res(native.connect(fd, sa)) }));
+  } else if (op === 'hold') {
+    // Keep the socket open for MS milliseconds, after saying so (the parent looks meanwhile).
+    const ms = Number(args[++i]);
+    console.log(JSON.stringify({ op, result: 'ok' }));
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   } else if (op === 'send') {
     const n = Number(args[++i]);
     let result = 'ok';
