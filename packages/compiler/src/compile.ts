@@ -8,7 +8,7 @@ import { createTsProgram, type SourceInput } from './front/host.js';
 import { lowerModule } from './front/module.js';
 import type { IrGlobal, MapRef } from './ir/ir.js';
 import { printIr } from './ir/print.js';
-import { emitProgram, type EmittedProgram, type FuncReloc, type LineRecord, type MapReloc } from './back/emit.js';
+import { emitProgram, type CoreReloc, type EmittedProgram, type FuncReloc, type LineRecord, type MapReloc } from './back/emit.js';
 import type { IrFunction } from './ir/ir.js';
 import { selectInstructions } from './back/isel.js';
 import { allocateRegisters, deadCodeElimination } from './back/regalloc.js';
@@ -38,6 +38,8 @@ export interface CompiledFunction {
   readonly mapRelocs: MapReloc[];
   /** LD_IMM64 slots that must hold a subprogram's address (BPF_PSEUDO_FUNC: bpf_loop callbacks). */
   readonly funcRelocs: FuncReloc[];
+  /** Moves whose immediate the loader relocates for the running kernel (CO-RE: core.read, core.fieldExists, ...). */
+  readonly coreRelocs: CoreReloc[];
   readonly stackSize: number;
 }
 
@@ -123,12 +125,12 @@ export function compileToInstructions(file: string, opts: CompileOptions = {}): 
         tooDeep = true;
         diags.report('LK5002', `the bpf.loop body '${s.name}' and its callers need ${d} bytes of stack together (max ${MAX_STACK})`, s.ir.pos);
       }
-      subprograms.push({ name: s.name, caller: s.caller, instructions: sub.instructions, lines: sub.lines, mapRelocs: sub.mapRelocs, funcRelocs: sub.funcRelocs, stackSize: sub.stackSize });
+      subprograms.push({ name: s.name, caller: s.caller, instructions: sub.instructions, lines: sub.lines, mapRelocs: sub.mapRelocs, funcRelocs: sub.funcRelocs, coreRelocs: sub.coreRelocs, stackSize: sub.stackSize });
     }
     if (tooDeep) continue;
     programs.push({
       name: p.name, section: p.section, progType: p.progType, instructions: out.instructions, lines: out.lines,
-      mapRelocs: out.mapRelocs, funcRelocs: out.funcRelocs, stackSize: out.stackSize, subprograms,
+      mapRelocs: out.mapRelocs, funcRelocs: out.funcRelocs, coreRelocs: out.coreRelocs, stackSize: out.stackSize, subprograms,
       ...(opts.ir ? { irText: [p.ir, ...p.subprograms.map((s) => s.ir)].map(printIr).join('\n') } : {}),
     });
   }

@@ -21,7 +21,7 @@ const sources = [
     .filter((d) => d.isDirectory())
     .flatMap((d) => fs.readdirSync(path.join(repo, 'examples', d.name)).filter((f) => f.endsWith('.bpf.ts')).map((f) => path.join(repo, 'examples', d.name, f))),
   ...fs.readdirSync(path.join(repo, 'bench/compiler/progs')).filter((f) => f.endsWith('.bpf.ts')).map((f) => path.join(repo, 'bench/compiler/progs', f)),
-  // Language features and program kinds no example uses yet (logging, bpf.loop, tp_btf, iter, sockops, sk_lookup, sk_msg).
+  // Language features and program kinds no example uses yet (logging, bpf.loop, tp_btf, iter, sockops, sk_lookup, sk_msg, CO-RE kernel struct reads).
   ...fs.readdirSync(path.join(repo, 'packages/compiler/test/fixtures/bpftool')).filter((f) => f.endsWith('.bpf.ts')).map((f) => path.join(repo, 'packages/compiler/test/fixtures/bpftool', f)),
 ].sort();
 

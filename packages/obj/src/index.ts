@@ -30,4 +30,4 @@ export {
 export { ObjectWriter, type ObjectWriterOptions } from './writer/object-writer.js';
 export { BtfExtWriter, type BtfExtLineInput, type BtfExtCoreReloInput } from './writer/btf-ext-writer.js';
 export { appendBtfStrings } from './writer/btf-strings.js';
-export type { ProgramInput, SubprogramInput, CodeInput, MapDefInput, GlobalInput, FuncInfoInput, LineInfoInput, RelocationInput } from './writer/types.js';
+export type { ProgramInput, SubprogramInput, CodeInput, MapDefInput, GlobalInput, FuncInfoInput, LineInfoInput, RelocationInput, CoreReloInput } from './writer/types.js';

@@ -67,7 +67,8 @@ export function applyCore(core: CoreContext, spec: ProgramSpec, insns: Instructi
   }
   insns.splice(0, insns.length, ...applied.instructions);
   for (const o of applied.outcomes) {
-    if (o.patch.poisoned) poisoned.set(o.patch.index, o.patch.reason ?? o.result.explanation);
+    // Name the local struct and field first ("<byte_off> [15] struct task_struct.x (0:1 @ offset 4)"), as libbpf does.
+    if (o.patch.poisoned) poisoned.set(o.patch.index, o.patch.reason ? `${o.result.local}: ${o.patch.reason}` : o.result.explanation);
   }
   return poisoned;
 }

@@ -3,12 +3,15 @@
 // map (→ relocations the loader or the ELF writer resolves).
 import { ProgramBuilder, type Instruction, type Reg } from '@lockne/obj';
 import type { SourcePos } from '../diagnostics.js';
+import type { CoreRelo } from '../ir/ir.js';
 import type { MFunction, MReg } from './mir.js';
 
 export interface LineRecord { readonly insnOff: number; readonly pos: SourcePos }
 export interface MapReloc { readonly insnOff: number; readonly map: string }
 /** An LD_IMM64 that must hold subprogram `func`'s address (BPF_PSEUDO_FUNC). */
 export interface FuncReloc { readonly insnOff: number; readonly func: string }
+/** An instruction whose immediate is a CO-RE relocation (a .BTF.ext core_relo record). */
+export interface CoreReloc { readonly insnOff: number; readonly relo: CoreRelo }
 
 export interface EmittedProgram {
   readonly instructions: Instruction[];
@@ -16,6 +19,7 @@ export interface EmittedProgram {
   readonly lines: LineRecord[];
   readonly mapRelocs: MapReloc[];
   readonly funcRelocs: FuncReloc[];
+  readonly coreRelocs: CoreReloc[];
   /** Position of every slot (the second slot of LD_IMM64 repeats the first). */
   readonly slotPos: SourcePos[];
   readonly stackSize: number;
@@ -31,12 +35,14 @@ export function emitProgram(fn: MFunction): EmittedProgram {
   const slotPos: SourcePos[] = [];
   const mapRelocs: MapReloc[] = [];
   const funcRelocs: FuncReloc[] = [];
+  const coreRelocs: CoreReloc[] = [];
   for (const blk of fn.blocks) {
     b.label(`b${blk.id}`);
     for (const i of blk.insts) {
       const at = b.length;
       switch (i.k) {
         case 'mov':
+          if (i.core) coreRelocs.push({ insnOff: at, relo: i.core });
           if (i.src.kind === 'imm') i.w64 ? b.mov64Imm(p(i.dst), i.src.imm) : b.mov32Imm(p(i.dst), i.src.imm);
           else i.w64 ? b.mov64Reg(p(i.dst), p(i.src)) : b.mov32Reg(p(i.dst), p(i.src));
           break;
@@ -73,5 +79,5 @@ export function emitProgram(fn: MFunction): EmittedProgram {
     if (pos.line === 0) return;
     if (!prev || prev.pos.line !== pos.line || prev.pos.column !== pos.column || prev.pos.file !== pos.file) lines.push({ insnOff: off, pos });
   });
-  return { instructions: b.build(), lines, mapRelocs, funcRelocs, slotPos, stackSize: fn.frame.size };
+  return { instructions: b.build(), lines, mapRelocs, funcRelocs, coreRelocs, slotPos, stackSize: fn.frame.size };
 }

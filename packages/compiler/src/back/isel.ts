@@ -136,6 +136,13 @@ class Selector {
       }
       case 'ptradd': {
         const d = vr(i.dst.id);
+        // A constant offset into a stack slot folds into the frame offset: `d = r10; d += slot + off`.
+        const slot = this.slots.get(i.base.id);
+        if (slot !== undefined && i.off.kind === 'const' && fitsS32(BigInt(slot) + i.off.value)) {
+          this.emit({ k: 'mov', w64: true, dst: d, src: R10, pos });
+          this.emit({ k: 'alu', w64: true, op: 'ADD', dst: d, src: imm(slot + Number(i.off.value)), pos });
+          return;
+        }
         this.move(d, { kind: 'reg', reg: i.base }, pos);
         if (i.off.kind === 'const' && i.off.value === 0n) return;
         this.emit({ k: 'alu', w64: true, op: 'ADD', dst: d, src: this.srcOf(i.off, true, pos), pos });
@@ -230,6 +237,8 @@ class Selector {
       }
       // LD_IMM64 naming the global: the emitter records the relocation like a map's.
       case 'globalAddr': return this.emit({ k: 'ldmap', dst: vr(i.dst.id), map: i.global, pos });
+      // A 64-bit move of the local value, as clang emits it: the loader patches the immediate.
+      case 'coreConst': return this.emit({ k: 'mov', w64: true, dst: vr(i.dst.id), src: imm(Number(i.value)), pos, core: i.relo });
       case 'funcAddr': return this.emit({ k: 'ldmap', dst: vr(i.dst.id), map: i.func, fn: true, pos });
       case 'mapCall': {
         i.args.forEach((a, n) => this.move(pr((n + 2) as 2 | 3 | 4 | 5), a, pos));

@@ -4,13 +4,15 @@
 // the emitter encodes it. Peepholes run on this form.
 import type { AluOp, AtomicOpName, JmpCondName, Reg, SizeName } from '@lockne/obj';
 import type { SourcePos } from '../diagnostics.js';
+import type { CoreRelo } from '../ir/ir.js';
 
 /** A virtual register (allocated later) or a precoloured physical one. */
 export type MReg = { readonly kind: 'v'; readonly v: number } | { readonly kind: 'p'; readonly p: Reg };
 export type MSrc = MReg | { readonly kind: 'imm'; readonly imm: number };
 
 export type MInst =
-  | { k: 'mov'; w64: boolean; dst: MReg; src: MSrc; pos: SourcePos }
+  /** With `core`, an immediate the loader relocates (CO-RE): passes must keep it as it is. */
+  | { k: 'mov'; w64: boolean; dst: MReg; src: MSrc; pos: SourcePos; core?: CoreRelo }
   | { k: 'alu'; w64: boolean; op: AluOp; dst: MReg; src: MSrc; pos: SourcePos }
   | { k: 'neg'; w64: boolean; dst: MReg; pos: SourcePos }
   | { k: 'movsx'; dst: MReg; src: MReg; bits: 8 | 16 | 32; pos: SourcePos }

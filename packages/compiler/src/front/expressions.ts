@@ -25,6 +25,7 @@ import { ringbufCall } from './ringbuf.js';
 import { skStorageCall } from './storage.js';
 import { logCall, logCallMisuse } from './log.js';
 import { loopCall } from './loop.js';
+import { coreCall, isCoreFunction } from './core.js';
 
 export const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
   [ts.SyntaxKind.PlusToken]: 'add', [ts.SyntaxKind.MinusToken]: 'sub', [ts.SyntaxKind.AsteriskToken]: 'mul',
@@ -279,6 +280,8 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
   }
   // atomicAdd(ref | field, delta) and the other BPF_ATOMIC operations.
   if (ksym && isAtomic(name)) return atomicCall(L, name, node)!;
+  // core.read(Task, task, 'tgid') and the other CO-RE reads and queries.
+  if (ksym && isCoreFunction(ksym)) return coreCall(L, name, node);
   // bpf.loop(n, body, state?): the body becomes a callback subprogram.
   if (ksym && name === 'loop' && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) return loopCall(L, node);
   // Helpers: bpf.ktimeGetNs(), bpf.getSocketCookie(ctx), ...

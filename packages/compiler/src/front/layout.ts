@@ -8,7 +8,7 @@ import { INT, isIntName, type Layout } from '../ir/types.js';
 import { isKernelDecl, resolveSymbol, widthOf } from './kernel.js';
 
 /** The runtime shape of a @lockne/kernel TypeDesc (int, struct or array). */
-interface Desc {
+export interface Desc {
   readonly kind: string;
   readonly name: string;
   readonly size: number;
@@ -74,6 +74,8 @@ export function evalDesc(checker: ts.TypeChecker, e0: ts.Expression, depth = 0):
       if (callee.name === 'struct') return K.struct(args[0] as string, args[1] as Record<string, K.TypeDesc<unknown>>);
       if (callee.name === 'array') return K.array(args[0] as K.TypeDesc<unknown>, args[1] as number);
       if (callee.name === 'lpmKey') return K.lpmKey(args[0] as K.TypeDesc<unknown>, args[1] as string | undefined);
+      if (callee.name === 'kernelPtr') return K.kernelPtr(args[0] as string);
+      if (callee.name === 'kernelStruct') return K.kernelStruct(args[0] as string, args[1] as Record<string, K.TypeDesc<unknown>>);
     } catch {
       return undefined; // a bad layout: the caller reports LK3010 at the expression
     }

@@ -4,7 +4,7 @@ import ts from 'typescript';
 import type { DiagnosticCode } from '@lockne/kernel';
 import { CompileAbort, type DiagnosticBag, type SourcePos } from '../diagnostics.js';
 import { IrBuilder, type Signature } from '../ir/builder.js';
-import { konst, type Block, type IrFunction, type MapRef, type Operand, type VReg } from '../ir/ir.js';
+import { konst, type Block, type IrFunction, type KernelStructTy, type MapRef, type Operand, type VReg } from '../ir/ir.js';
 import { fits, INT, sameTy, tyName, type IntTy, type Layout, type Ty } from '../ir/types.js';
 import type { CtxKind } from './context-fields.js';
 import type { LogState } from './log.js';
@@ -66,6 +66,8 @@ export interface ModuleInfo {
   license?: string;
   /** Compile options the front end reads. */
   readonly options?: { readonly logLevel?: number };
+  /** kernelStruct() declarations read so far, by BTF name (one layout per name: front/core.ts). */
+  kernelStructs?: Map<string, KernelStructTy>;
   /** Logging state (implicit ring buffer, templates), from the first log call on (front/log.ts). */
   log?: LogState;
 }

@@ -12,6 +12,7 @@ import { ctxField, SOCK_LAYOUT, SOCKOPT_SK_OFF } from './context-fields.js';
 import { layoutOfExpr } from './layout.js';
 import type { IndexTerm, Lowerer, Mem } from './lower.js';
 import { isCtx, lowerExpr } from './expressions.js';
+import { coreReadInPlace } from './core.js';
 
 function unwrap(node: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isNonNullExpression(node)) node = node.expression;
@@ -266,6 +267,8 @@ function newSlot(L: Lowerer, l: Layout, node: ts.Node): VReg {
 /** Write `e` (an object literal, array literal, integer, or another struct) into memory `m`. */
 function writeInto(L: Lowerer, m: Mem, e0: ts.Expression): void {
   const e = unwrap(e0);
+  // `{ ppid: core.read(Task, parent, 'tgid') }`: the helper fills the member itself.
+  if (coreReadInPlace(L, e, m)) return;
   const l = m.layout;
   if (l.kind === 'int') {
     const { op } = L.operand(lowerExpr(L, e, l), l, e);

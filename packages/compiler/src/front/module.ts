@@ -16,6 +16,7 @@ import { constExpr, declareModuleConst } from './constants.js';
 import { helperId } from '@lockne/obj';
 import { findRecordLeaks } from '../ir/record-leaks.js';
 import { logGlobals } from './log.js';
+import { declareKernelStruct, kernelStructOfExpr } from './core.js';
 
 const RESERVE = helperId('bpf_ringbuf_reserve')!;
 const RELEASE: ReadonlySet<number> = new Set([helperId('bpf_ringbuf_submit')!, helperId('bpf_ringbuf_discard')!]);
@@ -280,6 +281,13 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
             if (!exported || !isConst || !sym) { info.diags.report('LK4002', `global '${name}' must be an exported const`, posOf(d)); continue; }
             const g = declareGlobal(info, sym, name, kind, init, (msg, n) => info.diags.report('LK4005', msg, posOf(n)));
             if (g) globals.push(g);
+            continue;
+          }
+          if (kind === 'kernelStruct' && isConst) {
+            // CO-RE reads name it (front/core.ts); its BTF is written when a read uses it.
+            const ks = kernelStructOfExpr(info.checker, init);
+            const problem = typeof ks === 'string' ? ks : declareKernelStruct(info, ks);
+            if (problem) info.diags.report(typeof ks === 'string' ? 'LK4005' : 'LK4004', problem, posOf(init));
             continue;
           }
           if ((kind === 'struct' || kind === 'array' || kind === 'lpmKey') && isConst) {

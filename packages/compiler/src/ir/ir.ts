@@ -28,6 +28,21 @@ export interface MapRef {
   readonly flags?: number;
 }
 
+/** One declared member of a kernel struct: `ptrTo` names the struct a pointer member points to (its value is a u64 address). */
+export interface KernelFieldTy { readonly name: string; readonly off: number; readonly ty: Layout; readonly ptrTo?: string }
+
+/** A `kernelStruct(name, {...})` declaration: the subset of a kernel struct a program reads (front/core.ts). */
+export interface KernelStructTy {
+  readonly kind: 'kernelStruct';
+  /** The kernel's name, possibly with a `___flavour` suffix: the local BTF STRUCT's name. */
+  readonly name: string;
+  readonly size: number;
+  readonly fields: readonly KernelFieldTy[];
+}
+
+/** What a CO-RE relocated constant means: `kind` (enum bpf_core_relo_kind) of `struct`, access string `access` ("0:2"). */
+export interface CoreRelo { readonly struct: KernelStructTy; readonly access: string; readonly kind: number }
+
 /** A global variable in .rodata/.data/.bss (front/globals.ts); `bytes` is its initial value. */
 export interface IrGlobal {
   readonly name: string;
@@ -71,6 +86,11 @@ export type Inst =
   | { op: 'funcAddr'; dst: VReg; func: string; pos: SourcePos }
   /** `dst = &global` (LD_IMM64 relocated to the variable: a map-value pointer into its data section). */
   | { op: 'globalAddr'; dst: VReg; global: string; pos: SourcePos }
+  /**
+   * `dst = value`, the local answer of a CO-RE relocation (a field offset, size or
+   * existence) that the loader replaces with the running kernel's: never folded.
+   */
+  | { op: 'coreConst'; dst: VReg; value: bigint; relo: CoreRelo; pos: SourcePos }
   /** bpf_tail_call(ctx, map, index): returns (with a negative errno) only when the jump fails. */
   | { op: 'tailCall'; dst: VReg | null; map: MapRef; index: Operand; pos: SourcePos };
 

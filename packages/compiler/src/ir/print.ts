@@ -26,6 +26,7 @@ function inst(i: Inst): string {
     case 'ringbufOutput': return `${d(i.dst)}ringbuf_output ${i.map.name}, ${opnd(i.data)}:${i.layout.name}, ${opnd(i.flags)}`;
     case 'tailCall': return `${d(i.dst)}tail_call ${i.map.name}[${opnd(i.index)}]`;
     case 'globalAddr': return `${d(i.dst)}&${i.global}`;
+    case 'coreConst': return `${d(i.dst)}core.${i.relo.kind} ${i.relo.struct.name}:${i.relo.access} = ${i.value}`;
     case 'funcAddr': return `${d(i.dst)}&${i.func}()`;
     case 'mapCall': return `${d(i.dst)}call #${i.helper}(${[i.map.name, ...i.args.map(opnd)].join(', ')})`;
     case 'call': return `${d(i.dst)}call #${i.helper}(${i.args.map(opnd).join(', ')})`;

@@ -7,6 +7,7 @@
 // struct spares the "size cannot be determined" note a FWD gets in the log.
 import type { BtfWriter } from '@lockne/obj';
 import type { IntTy, Layout } from '../ir/types.js';
+import type { KernelStructTy } from '../ir/ir.js';
 
 const C_NAMES: Record<IntTy['name'], string> = {
   u8: 'unsigned char', u16: 'unsigned short', u32: 'unsigned int', u64: 'unsigned long long',
@@ -28,6 +29,8 @@ export class CompilerBtf {
   readonly #ctx = new Map<string, number>();
   readonly #protos = new Map<string, number>();
   readonly #structs = new Map<Layout, number>();
+  readonly #kernel = new Map<string, number>();
+  readonly #fwds = new Map<string, number>();
 
   constructor(w: BtfWriter) {
     this.#w = w;
@@ -59,6 +62,32 @@ export class CompilerBtf {
     const id = this.#w.struct(l.name, l.size, members);
     this.#structs.set(l, id);
     return id;
+  }
+
+  /**
+   * The local BTF of a kernel struct (CO-RE): STRUCT `<kernel name>` with only the
+   * declared members at their local offsets; a pointer member is `struct X *`
+   * (X itself when declared too, else a forward declaration), as libbpf needs the
+   * member kinds to match the kernel's.
+   */
+  kernelStruct(k: KernelStructTy): number {
+    const known = this.#kernel.get(k.name);
+    if (known !== undefined) return known;
+    const id = this.#w.struct(k.name, k.size, []);
+    this.#kernel.set(k.name, id);
+    const members = k.fields.map((f) => ({ name: f.name, type: f.ptrTo === undefined ? this.layout(f.ty) : this.#w.ptr(this.#structRef(f.ptrTo, k)), offset: f.off }));
+    this.#w.setMembers(id, members);
+    return id;
+  }
+
+  /** `struct name` for a pointer member: the declared kernel struct of that name, or a FWD. */
+  #structRef(name: string, from: KernelStructTy): number {
+    const known = this.#kernel.get(name);
+    if (known !== undefined) return known;
+    if (name === from.name) return this.kernelStruct(from);
+    let fwd = this.#fwds.get(name);
+    if (fwd === undefined) this.#fwds.set(name, (fwd = this.#w.fwd(name)));
+    return fwd;
   }
 
   /** Static FUNC `name` with proto `long (unsigned int index, void *ctx)`: a bpf_loop callback. */

@@ -64,6 +64,9 @@ export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): U
     ...f.mapRelocs.map((r) => ({ insn: r.insnOff, symbol: r.map })),
     ...f.funcRelocs.map((r) => ({ insn: r.insnOff, symbol: r.func })),
   ];
+  // CO-RE: the local kernel struct (declared members only) and the relocated instruction.
+  const coreRelos = (f: CompiledFunction): Array<{ insn: number; typeId: number; access: string; kind: number }> =>
+    f.coreRelocs.map((r) => ({ insn: r.insnOff, typeId: types.kernelStruct(r.relo.struct), access: r.relo.access, kind: r.relo.kind }));
   for (const p of m.programs) {
     w.addProgram({
       name: p.name,
@@ -72,6 +75,7 @@ export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): U
       funcInfo: [{ insn: 0, typeId: types.programFunc(p.name, p.progType) }],
       lineInfo: lineInfo(p),
       relocations: relocations(p),
+      coreRelos: coreRelos(p),
     });
     // bpf.loop bodies: static functions in .text (`long body(u32 index, void *ctx)`), linked in by the loader.
     for (const s of p.subprograms) {
@@ -81,6 +85,7 @@ export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): U
         funcInfo: [{ insn: 0, typeId: types.callbackFunc(s.name) }],
         lineInfo: lineInfo(s),
         relocations: relocations(s),
+        coreRelos: coreRelos(s),
       });
     }
   }

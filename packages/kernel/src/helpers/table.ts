@@ -11,6 +11,7 @@ export const HELPER_BINDINGS = {
   getCurrentUidGid: 'bpf_get_current_uid_gid',
   getCurrentComm: 'bpf_get_current_comm',
   getCurrentCgroupId: 'bpf_get_current_cgroup_id',
+  getCurrentTask: 'bpf_get_current_task',
   getSmpProcessorId: 'bpf_get_smp_processor_id',
   getPrandomU32: 'bpf_get_prandom_u32',
   getSocketCookie: 'bpf_get_socket_cookie',

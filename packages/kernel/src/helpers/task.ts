@@ -18,5 +18,11 @@ export function getCurrentCgroupId(): u64 { return kernelOnly('bpf.getCurrentCgr
  * @example const top = bpf.getCurrentAncestorCgroupId(1); // the first-level cgroup the task is under
  */
 export function getCurrentAncestorCgroupId(_level: u32 | number): u64 { return kernelOnly('bpf.getCurrentAncestorCgroupId'); }
+/**
+ * bpf_get_current_task: the kernel address of the current `struct task_struct`, a
+ * `u64` to read through with `core.read` (tracing programs). GPL-only. Kernel 4.8.
+ * @example const tgid = core.read(Task, bpf.getCurrentTask(), 'tgid');
+ */
+export function getCurrentTask(): u64 { return kernelOnly('bpf.getCurrentTask'); }
 /** bpf_get_smp_processor_id. Kernel 4.1. */
 export function getSmpProcessorId(): u32 { return kernelOnly('bpf.getSmpProcessorId'); }

@@ -185,6 +185,10 @@ export class ObjectWriter {
         checkInsn(li.insn, mine.length, `${what}: line_info`);
         ext.lineInfo(section, { insnOff: (f.start + li.insn) * 8, file: li.file, text: li.text, line: li.line, column: li.column ?? 0 });
       }
+      for (const c of [...(input.coreRelos ?? [])].sort((a, b) => a.insn - b.insn)) {
+        checkInsn(c.insn, mine.length, `${what}: core_relo`);
+        ext.coreRelo(section, { insnOff: (f.start + c.insn) * 8, typeId: c.typeId, access: c.access, kind: c.kind });
+      }
       insns.push(...mine);
       symbols.push({ name: input.name, section, value: f.start * 8, size: mine.length * 8, type: 'func', global: f.global });
     }

@@ -31,6 +31,19 @@ export interface RelocationInput {
   offset?: number;
 }
 
+/**
+ * A CO-RE relocation (.BTF.ext core_relo, struct bpf_core_relo): the loader
+ * rewrites instruction `insn` (its immediate or offset) for the running kernel.
+ * `typeId` is the local BTF type, `access` the access string ("0:2"), `kind`
+ * enum bpf_core_relo_kind (0 FIELD_BYTE_OFFSET, 1 FIELD_BYTE_SIZE, 2 FIELD_EXISTS, ...).
+ */
+export interface CoreReloInput {
+  insn: number;
+  typeId: number;
+  access: string;
+  kind: number;
+}
+
 export interface CodeInput {
   /** Function (symbol) name; for programs, what libbpf calls the program. */
   name: string;
@@ -38,6 +51,7 @@ export interface CodeInput {
   funcInfo?: readonly FuncInfoInput[];
   lineInfo?: readonly LineInfoInput[];
   relocations?: readonly RelocationInput[];
+  coreRelos?: readonly CoreReloInput[];
 }
 
 /** An entry program: a global FUNC in its own section named by libbpf convention ("xdp", "tc", "kprobe/x", ...). */
