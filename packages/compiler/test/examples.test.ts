@@ -44,19 +44,20 @@ function run(argv: string[]): Promise<{ pid: number; status: number | null }> {
 // ---- 1. exec tracer ---------------------------------------------------------
 
 interface ExecTracerModule {
-  startExecTracer(onExec: (e: { pid: number; comm: string }) => void): Closer;
+  startExecTracer(onExec: (e: { pid: number; ppid: number; comm: string }) => void): Closer;
 }
 
-test('exec tracer: a spawned /bin/true shows up as "exec pid=<its pid> comm=true"', async (t) => {
+test('exec tracer: a spawned /bin/true shows up as "exec pid=<its pid> ppid=<ours> comm=true"', async (t) => {
   if (skipUnless(t, needRoot())) return;
   const { startExecTracer } = await load<ExecTracerModule>('exec-tracer/main.mjs');
-  const seen: Array<{ pid: number; comm: string }> = [];
+  const seen: Array<{ pid: number; ppid: number; comm: string }> = [];
   const tracer = startExecTracer((e) => seen.push(e));
   try {
     const child = await run(['/bin/true']);
     assert.equal(child.status, 0);
     await until(`exec event for pid ${child.pid}`, () => seen.some((e) => e.pid === child.pid));
-    assert.deepEqual(seen.find((e) => e.pid === child.pid), { pid: child.pid, comm: 'true' });
+    // ppid comes from current->real_parent->tgid, read with CO-RE.
+    assert.deepEqual(seen.find((e) => e.pid === child.pid), { pid: child.pid, ppid: process.pid, comm: 'true' });
   } finally {
     tracer.close();
   }
