@@ -5,7 +5,7 @@
 // refused by name before anything reaches the kernel. UDP sockets are listed
 // but the kernel reports no storage for them (udp_diag fills replies without
 // an inet_connection_sock, and inet_sk_diag_fill skips the storages then).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -17,40 +17,16 @@ import {
 } from '../src/net/sock-diag.js';
 import { INET_DIAG_MSG_LEN } from '../src/net/consts.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
-import { AF_INET, AF_INET6, check, sh, sockaddr, waitFor } from './support/sockets.js';
+import {
+  AF_INET, AF_INET6, SOCK_DGRAM, SOCK_STREAM, boundSocketIn, check, cookieOf, netnsPerFile, sockaddr, waitFor,
+} from './support/sockets.js';
 
 checkFdLeaks();
 
-const NS = `lk${process.pid % 100000}sst`;
-const SOCK_STREAM = 1;
-const SOCK_DGRAM = 2;
-const SOL_SOCKET = 1;
-const SO_COOKIE = 57;
-
-let ready = false;
-before(() => {
-  if (needRoot()) return;
-  sh(['ip', 'netns', 'add', NS]);
-  ready = true;
-  sh(['nsenter', `--net=/run/netns/${NS}`, 'ip', 'link', 'set', 'lo', 'up']);
-});
-after(() => {
-  if (ready) sh(['ip', 'netns', 'del', NS], true);
-});
-
-function cookieOf(fd: number): bigint {
-  const out = new Uint8Array(8);
-  check(native.getsockopt(fd, SOL_SOCKET, SO_COOKIE, out), 'getsockopt(SO_COOKIE)');
-  return new DataView(out.buffer).getBigUint64(0, true);
-}
+const NS = netnsPerFile(`lk${process.pid % 100000}sst`).name;
 
 /** A socket of ours created in NS (so we hold its fd for the map update), bound to ip:port. */
-function nsSocket(type: number, ip: string, port: number): number {
-  const fd = check(inNetns(NS, () => native.socket(ip.includes(':') ? AF_INET6 : AF_INET, type, 0)), 'socket');
-  const r = native.bind(fd, sockaddr(ip, port));
-  if (r < 0) { native.close(fd); check(r, `bind ${ip}:${port}`); }
-  return fd;
-}
+const nsSocket = (type: number, ip: string, port: number): number => boundSocketIn(NS, type, ip, port);
 
 /** 16 recognisable bytes. */
 const pattern = (seed: number, n = 16): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (seed * 16 + i) & 0xff);

@@ -2,7 +2,7 @@
 // reports it) and destroying them, in a network namespace the test creates;
 // `destroySocketsOfPid` resets a child process's connections as
 // `lockne attach --reset` does.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -13,45 +13,18 @@ import {
   SockDiag, destroySocket, destroySocketsOfPid, listInetSockets, socketInodesOfPid, type InetSocket,
 } from '../src/net/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
-import { AF_INET, AF_INET6, check, sh, sockaddr, waitFor } from './support/sockets.js';
+import {
+  AF_INET, SOCK_DGRAM, SOCK_STREAM, boundSocketIn, check, cookieOf, netnsPerFile, sockaddr, waitFor,
+} from './support/sockets.js';
 
 checkFdLeaks();
 
 const tag = `lk${process.pid % 100000}`;
-const NS = `${tag}sd`;
-const SOCK_STREAM = 1;
-const SOCK_DGRAM = 2;
-const SOL_SOCKET = 1;
-const SO_COOKIE = 57;
+const NS = netnsPerFile(`${tag}sd`).name;
 const MSG_DONTWAIT = 0x40;
 
-
-let ready = false;
-before(() => {
-  if (needRoot()) return;
-  sh(['ip', 'netns', 'add', NS]);
-  ready = true;
-  sh(['nsenter', `--net=/run/netns/${NS}`, 'ip', 'link', 'set', 'lo', 'up']);
-});
-after(() => {
-  if (ready) sh(['ip', 'netns', 'del', NS], true);
-});
-
-
-
-function cookieOf(fd: number): bigint {
-  const out = new Uint8Array(8);
-  check(native.getsockopt(fd, SOL_SOCKET, SO_COOKIE, out), 'getsockopt(SO_COOKIE)');
-  return new DataView(out.buffer).getBigUint64(0, true);
-}
-
-/** A socket created in NS, bound to ip:port; closed again if bind fails. */
-function boundSocket(type: number, ip: string, port: number): number {
-  const fd = check(inNetns(NS, () => native.socket(ip.includes(':') ? AF_INET6 : AF_INET, type, 0)), 'socket');
-  const r = native.bind(fd, sockaddr(ip, port));
-  if (r < 0) { native.close(fd); check(r, `bind ${ip}:${port}`); }
-  return fd;
-}
+/** A socket created in NS, bound to ip:port. */
+const boundSocket = (type: number, ip: string, port: number): number => boundSocketIn(NS, type, ip, port);
 
 interface Listener { server: net.Server; fd: number; cookie: bigint; inode: number; accepted: net.Socket[]; errors: string[] }
 

@@ -1,11 +1,17 @@
 // Test support for the net/ tests: running commands, raw-socket helpers over
 // the runtime's native calls, and polling.
 import { spawnSync } from 'node:child_process';
-import { SyscallError } from '@lockne/bpf';
+import { after, before } from 'node:test';
+import { SyscallError, inNetns, native } from '@lockne/bpf';
 import { parseIp } from '../../src/net/addr.js';
+import { needRoot } from './kernel.js';
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+const SOL_SOCKET = 1;
+const SO_COOKIE = 57;
 
 export interface ShResult { status: number; stdout: string; stderr: string }
 
@@ -47,4 +53,38 @@ export async function waitFor(what: string, ok: () => boolean, ms = 2000): Promi
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A network namespace `name` with loopback up for this test file: made in
+ * `before` (when root), deleted in `after`. `ready()` says whether it exists.
+ * @example const ns = netnsPerFile(`lk${process.pid}sd`); test('x', (t) => { if (!ns.ready()) ... });
+ */
+export function netnsPerFile(name: string): { readonly name: string; ready(): boolean } {
+  let made = false;
+  before(() => {
+    if (needRoot()) return;
+    sh(['ip', 'netns', 'add', name]);
+    made = true;
+    sh(['nsenter', `--net=/run/netns/${name}`, 'ip', 'link', 'set', 'lo', 'up']);
+  });
+  after(() => {
+    if (made) sh(['ip', 'netns', 'del', name], true);
+  });
+  return { name, ready: () => made };
+}
+
+/** getsockopt(SO_COOKIE): the id sock_diag and eBPF give the socket. */
+export function cookieOf(fd: number): bigint {
+  const out = new Uint8Array(8);
+  check(native.getsockopt(fd, SOL_SOCKET, SO_COOKIE, out), 'getsockopt(SO_COOKIE)');
+  return new DataView(out.buffer).getBigUint64(0, true);
+}
+
+/** A socket of ours created in netns `ns`, bound to ip:port; closed again if bind fails. */
+export function boundSocketIn(ns: string, type: number, ip: string, port: number): number {
+  const fd = check(inNetns(ns, () => native.socket(ip.includes(':') ? AF_INET6 : AF_INET, type, 0)), 'socket');
+  const r = native.bind(fd, sockaddr(ip, port));
+  if (r < 0) { native.close(fd); check(r, `bind ${ip}:${port}`); }
+  return fd;
 }
