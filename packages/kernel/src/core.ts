@@ -10,6 +10,24 @@ import type { FieldLayout, FixedArray } from './struct.js';
 import { kernelOnly } from './kernel-only.js';
 
 declare const fieldsOf: unique symbol;
+declare const kernelRefTo: unique symbol;
+
+/**
+ * A trusted pointer to the kernel's `struct S` (the verifier's PTR_TO_BTF_ID),
+ * as `bpf.getCurrentTaskBtf()` returns it. Not a number: it cannot be mixed with
+ * a `u64` address, compared, stored in a map or global, or used in arithmetic.
+ * `core.read(Task, ref, 'field')` reads through it with a plain load (no
+ * probe_read); a pointer field read through it is again a `KernelRef`.
+ * @example
+ * const task: KernelRef<'task_struct'> = bpf.getCurrentTaskBtf();
+ * const ppid = core.read(Task, core.read(Task, task, 'real_parent'), 'tgid');
+ */
+export interface KernelRef<S extends string> {
+  readonly [kernelRefTo]: S;
+}
+
+/** `task_struct` for `task_struct___v1`: libbpf's flavour suffix names the same kernel struct. */
+export type KernelName<N extends string> = N extends `${infer B}___${string}` ? B : N;
 
 /** A pointer member of a kernel struct: read, it is the kernel address it holds (a `u64`). */
 export interface KernelPtrDesc<S extends string = string> extends TypeDesc<u64> {
@@ -32,10 +50,10 @@ export function kernelPtr<S extends string>(pointee: S): KernelPtrDesc<S> {
 type KernelFields = Record<string, TypeDesc<unknown>>;
 
 /** The subset of a kernel struct a program reads (kernelStruct()). Not a value layout: read it with `core.*`. */
-export interface KernelStructDesc<F extends KernelFields = KernelFields> {
+export interface KernelStructDesc<F extends KernelFields = KernelFields, N extends string = string> {
   readonly kind: 'kernelStruct';
   /** The kernel's struct name, possibly with a libbpf flavour suffix (`task_struct___v1`). */
-  readonly name: string;
+  readonly name: N;
   /** Laid out locally with C alignment; the loader relocates every offset to the running kernel's. */
   readonly fields: readonly FieldLayout[];
   readonly size: number;
@@ -58,7 +76,7 @@ const align = (n: number, a: number): number => Math.ceil(n / a) * a;
  *   pid: i32, tgid: i32, real_parent: kernelPtr('task_struct'), comm: array(u8, 16),
  * });
  */
-export function kernelStruct<F extends KernelFields>(name: string, fields: F): KernelStructDesc<F> {
+export function kernelStruct<const N extends string, F extends KernelFields>(name: N, fields: F): KernelStructDesc<F, N> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`kernelStruct(${JSON.stringify(name)}): not a C identifier`);
   const out: FieldLayout[] = [];
   let off = 0;
@@ -79,17 +97,32 @@ type FieldsOf<S> = S extends KernelStructDesc<infer F> ? F : never;
 export type KernelField<S> = keyof FieldsOf<S> & string;
 /** The value type of field `K` (`u64` for a pointer). */
 export type KernelFieldValue<S, K extends KernelField<S>> = Infer<FieldsOf<S>[K]>;
+/** The kernel struct a declaration describes (`task_struct` for `kernelStruct('task_struct___v1', ...)`). */
+export type KernelStructName<S> = S extends KernelStructDesc<KernelFields, infer N> ? KernelName<N> : never;
+/** Field `K` read through a `KernelRef`: a pointer member is a `KernelRef` to its pointee, the rest as declared. */
+export type KernelRefFieldValue<S, K extends KernelField<S>> =
+  FieldsOf<S>[K] extends KernelPtrDesc<infer P> ? KernelRef<P> : KernelFieldValue<S, K>;
 
 /**
- * `BPF_CORE_READ(base, field)`: copy `field` of the struct at kernel address `base`
- * (bpf_probe_read_kernel of the declared width from `base + offset`, the offset
- * relocated at load). Integers and pointers come back as values (0 when the read
- * faults); an array comes back as a copy on the stack. GPL-only. Kernel 5.5.
+ * `BPF_CORE_READ(base, field)`: read `field` of kernel struct `S` at `base`, its
+ * offset relocated at load to where the running kernel keeps it. GPL-only.
+ *
+ * - `base` a `u64` kernel address (`bpf.getCurrentTask()`, iter's `ctx.task`):
+ *   bpf_probe_read_kernel of the declared width. Integers and pointers come back
+ *   as values (0 when the read faults; a pointer as a `u64` address); an array as
+ *   a copy on the stack. Kernel 5.5.
+ * - `base` a `KernelRef` (`bpf.getCurrentTaskBtf()`): a plain load, as clang emits
+ *   `task->tgid` under preserve_access_index, checked by the verifier against the
+ *   kernel's BTF; a pointer field comes back as a `KernelRef` to read through
+ *   again; an array is copied with bpf_probe_read_kernel. Kernel 5.11.
  * @example
- * const task = bpf.getCurrentTask();
- * const ppid = core.read(Task, core.read(Task, task, 'real_parent'), 'tgid');
+ * const ppid = core.read(Task, core.read(Task, bpf.getCurrentTask(), 'real_parent'), 'tgid');
+ * const t = bpf.getCurrentTaskBtf();
+ * const ppid2 = core.read(Task, core.read(Task, t, 'real_parent'), 'tgid'); // loads only
  */
-export function read<S extends KernelStructDesc, K extends KernelField<S>>(_struct: S, _base: u64, _field: K): KernelFieldValue<S, K> {
+export function read<S extends KernelStructDesc, K extends KernelField<S>, B extends u64 | KernelRef<KernelStructName<S>>>(
+  _struct: S, _base: B, _field: K,
+): B extends KernelRef<string> ? KernelRefFieldValue<S, K> : KernelFieldValue<S, K> {
   return kernelOnly('core.read');
 }
 
@@ -99,7 +132,7 @@ export function read<S extends KernelStructDesc, K extends KernelField<S>>(_stru
  * Returns 0 or a negative errno (then `into` is zeroed). GPL-only. Kernel 5.5.
  * @example const v = seen.lookup(k); if (v !== null) core.readInto(v.value.comm, Task, task, 'comm');
  */
-export function readInto<S extends KernelStructDesc, K extends KernelField<S>>(_into: FixedArray<unknown, number> & KernelFieldValue<S, K>, _struct: S, _base: u64, _field: K): i64 {
+export function readInto<S extends KernelStructDesc, K extends KernelField<S>>(_into: FixedArray<unknown, number> & KernelFieldValue<S, K>, _struct: S, _base: u64 | KernelRef<KernelStructName<S>>, _field: K): i64 {
   return kernelOnly('core.readInto');
 }
 

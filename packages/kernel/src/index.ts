@@ -5,7 +5,10 @@ export {
   u8, u16, u32, u64, i8, i16, i32, i64, be16, be32, bool, htons, htonl, ntohs, ntohl,
   type IntLike, type IntDesc, type IntType,
 } from './ints.js';
-export { kernelStruct, kernelPtr, type KernelStructDesc, type KernelPtrDesc, type KernelField, type KernelFieldValue } from './core.js';
+export {
+  kernelStruct, kernelPtr, type KernelStructDesc, type KernelPtrDesc, type KernelField, type KernelFieldValue, type KernelRef,
+  type KernelRefFieldValue, type KernelStructName, type KernelName,
+} from './core.js';
 export * as core from './core.js';
 export { struct, array, type FixedArray, type StructDesc, type ArrayDesc, type FieldLayout, type StructValue } from './struct.js';
 export type { PacketAccess } from './context/packet.js';

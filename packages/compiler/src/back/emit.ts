@@ -59,7 +59,10 @@ export function emitProgram(fn: MFunction): EmittedProgram {
           // A function address keeps src 0: the loader (libbpf, @lockne/obj's linker) sets BPF_PSEUDO_FUNC.
           if (i.fn) { funcRelocs.push({ insnOff: at, func: i.map }); b.ldImm64(p(i.dst), 0n); } else { mapRelocs.push({ insnOff: at, map: i.map }); b.ldMapFd(p(i.dst), 0); }
           break;
-        case 'ldx': b.ldxMem(i.size, p(i.dst), p(i.base), i.off); break;
+        case 'ldx':
+          if (i.core) coreRelocs.push({ insnOff: at, relo: i.core });
+          b.ldxMem(i.size, p(i.dst), p(i.base), i.off);
+          break;
         case 'stx': b.stxMem(i.size, p(i.base), p(i.src), i.off); break;
         case 'st': b.stMem(i.size, p(i.base), i.off, i.imm); break;
         case 'call': b.call(i.helper); break;

@@ -199,7 +199,7 @@ class Selector {
       case 'load': {
         const d = vr(i.dst.id);
         const m = this.mem(i.base, i.off);
-        this.emit({ k: 'ldx', size: SIZE_OF_BITS[i.ty.bits]!, dst: d, base: m.base, off: m.off, pos });
+        this.emit({ k: 'ldx', size: SIZE_OF_BITS[i.ty.bits]!, dst: d, base: m.base, off: m.off, pos, ...(i.core ? { core: i.core } : {}) });
         // Plain loads zero-extend; sign-extend with movsx (ctx rewriting does not take LDX_MEMSX everywhere).
         if (i.ty.signed && i.ty.bits < 64) this.emit({ k: 'movsx', dst: d, src: d, bits: i.ty.bits as 8 | 16 | 32, pos });
         return;

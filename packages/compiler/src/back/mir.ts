@@ -19,7 +19,8 @@ export type MInst =
   | { k: 'ld64'; dst: MReg; value: bigint; pos: SourcePos }
   /** LD_IMM64 of a map, global (`fn` false) or subprogram (`fn`: a function address) by name. */
   | { k: 'ldmap'; dst: MReg; map: string; fn?: boolean; pos: SourcePos }
-  | { k: 'ldx'; size: SizeName; dst: MReg; base: MReg; off: number; pos: SourcePos }
+  /** With `core`, `off` is a field offset the loader relocates (CO-RE): passes must keep it as it is. */
+  | { k: 'ldx'; size: SizeName; dst: MReg; base: MReg; off: number; pos: SourcePos; core?: CoreRelo }
   | { k: 'stx'; size: SizeName; base: MReg; off: number; src: MReg; pos: SourcePos }
   | { k: 'st'; size: SizeName; base: MReg; off: number; imm: number; pos: SourcePos }
   | { k: 'end'; dst: MReg; bits: 16 | 32; pos: SourcePos }

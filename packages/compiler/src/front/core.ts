@@ -6,6 +6,11 @@
 //   core.fieldExists(S, 'f')         → r = 1 (CO-RE field_exists), 0 on a kernel without f
 //   core.fieldSize(S, 'f')           → r = sizeof(f) (CO-RE byte_sz)
 //   core.structExists(S)             → r = 1 (CO-RE type_exists "0")
+// Through a trusted kernel pointer (a KernelRef, from bpf.getCurrentTaskBtf()) a
+// read is a plain load, as clang emits `task->tgid` under preserve_access_index:
+//   core.read(S, ref, 'f')           → r = *(w *)(ref + <off of f>), the CO-RE record on the
+//                                      load itself (its offset is relocated); an array field
+//                                      is bpf_probe_read_kernel from `ref + <off>`.
 // The relocated constants are `coreConst` IR values (never folded), emitted as a
 // 64-bit move whose immediate the loader patches, as clang does for
 // __builtin_preserve_access_index; object/build.ts writes the local struct's BTF
@@ -17,14 +22,14 @@
 import ts from 'typescript';
 import path from 'node:path';
 import { CoreReloKind, helperId } from '@lockne/obj';
-import { konst, reg, type CoreRelo, type KernelFieldTy, type KernelStructTy, type VReg } from '../ir/ir.js';
-import { INT, layoutAlign, layoutSize, memoryKind, ptr, sameTy, type IntTy } from '../ir/types.js';
+import { konst, reg, type CoreRelo, type KernelFieldTy, type KernelStructTy, type Operand, type VReg } from '../ir/ir.js';
+import { INT, btfPtr, layoutAlign, layoutSize, memoryKind, ptr, sameTy, type IntTy } from '../ir/types.js';
 import type { SourcePos } from '../diagnostics.js';
 import { evalDesc, layoutOfDesc, type Desc } from './layout.js';
 import { checkGplHelper } from './gpl.js';
 import { bufferArg } from './helper-memory.js';
 import { lowerExpr } from './expressions.js';
-import { isKernelDecl, kernelSymbol } from './kernel.js';
+import { isKernelDecl, kernelSymbol, widthOf } from './kernel.js';
 import type { Lowerer, Mem, ModuleInfo, Val } from './lower.js';
 
 const PROBE_READ_KERNEL = helperId('bpf_probe_read_kernel')!;
@@ -106,15 +111,52 @@ function coreConst(L: Lowerer, ty: IntTy, value: number, relo: CoreRelo, pos: So
   return dst;
 }
 
-/** `base + offsetof(ks, f)`, the offset relocated (FIELD_BYTE_OFFSET, access "0:index"). */
-function fieldAddress(L: Lowerer, ks: KernelStructTy, index: number, baseArg: ts.Expression | undefined, node: ts.Node): VReg {
+/** `task_struct` for `task_struct___v1` (libbpf: the flavour suffix names the same kernel struct). */
+const kernelName = (name: string): string => name.replace(/___.*$/, '');
+
+/**
+ * The base of a read: a trusted kernel pointer (`KernelRef<'x'>`, PTR_TO_BTF_ID) whose
+ * struct must be the one `ks` describes, or a kernel address (`u64`) for probe_read.
+ */
+function baseOf(L: Lowerer, ks: KernelStructTy, baseArg: ts.Expression | undefined, node: ts.Node): { btf: VReg } | { addr: Operand } {
   if (!baseArg) return L.fail('LK1001', `${node.getText()}: missing the kernel address`, node);
-  const base = L.operand(lowerExpr(L, baseArg, INT.u64), INT.u64, baseArg).op;
+  const declared = widthOf(L.checker, L.checker.getTypeAtLocation(baseArg));
+  if (declared?.kind !== 'ptr' || declared.ptr !== 'btf') return { addr: L.operand(lowerExpr(L, baseArg, INT.u64), INT.u64, baseArg).op };
+  const v = L.operand(lowerExpr(L, baseArg), undefined, baseArg);
+  if (v.op.kind !== 'reg' || v.ty.kind !== 'ptr' || v.ty.ptr !== 'btf') return L.fail('LK3010', `'${baseArg.getText()}' is not a kernel pointer`, baseArg);
+  if (v.ty.btf !== kernelName(ks.name)) {
+    return L.fail('LK3010', `'${baseArg.getText()}' points to struct ${v.ty.btf}, and ${ks.name} describes struct ${kernelName(ks.name)}: read it with a kernelStruct('${v.ty.btf}', ...)`, baseArg);
+  }
+  return { btf: v.op.reg };
+}
+
+/** `base + offsetof(ks, f)`, the offset relocated (FIELD_BYTE_OFFSET, access "0:index"). */
+function fieldAddress(L: Lowerer, ks: KernelStructTy, index: number, baseArg: ts.Expression | undefined, node: ts.Node, base = baseOf(L, ks, baseArg, node)): VReg {
   const pos = L.pos(node);
   const off = coreConst(L, INT.u64, ks.fields[index]!.off, { struct: ks, access: `0:${index}`, kind: CoreReloKind.FIELD_BYTE_OFFSET }, pos);
+  if ('btf' in base) {
+    // PTR_TO_BTF_ID + a known constant: still the kernel struct to the verifier (probe_read's source).
+    const src = L.b.vreg(btfPtr(base.btf.ty.kind === 'ptr' ? base.btf.ty.btf ?? '' : ''));
+    L.b.emit({ op: 'ptradd', dst: src, base: base.btf, off: reg(off), pos });
+    return src;
+  }
   const src = L.b.vreg(INT.u64);
-  L.b.emit({ op: 'bin', dst: src, bin: 'add', a: base, b: reg(off), ty: INT.u64, pos });
+  L.b.emit({ op: 'bin', dst: src, bin: 'add', a: base.addr, b: reg(off), ty: INT.u64, pos });
   return src;
+}
+
+/**
+ * `ref->f` for an integer or pointer field: one load whose offset the loader
+ * relocates. The verifier checks it against the kernel's BTF; a pointer field
+ * gives a kernel pointer again (trusted or RCU for task_struct's real_parent and
+ * group_leader, an untrusted one for the rest: still readable this way).
+ */
+function directRead(L: Lowerer, ks: KernelStructTy, index: number, base: VReg, node: ts.Node): Val {
+  const f = ks.fields[index]!;
+  if (f.ty.kind !== 'int') throw new Error('internal: directRead of an array field');
+  const dst = L.b.vreg(f.ptrTo !== undefined ? btfPtr(kernelName(f.ptrTo)) : f.ty);
+  L.b.emit({ op: 'load', dst, base, off: f.off, ty: f.ty, pos: L.pos(node), core: { struct: ks, access: `0:${index}`, kind: CoreReloKind.FIELD_BYTE_OFFSET } });
+  return { kind: 'val', op: reg(dst), ty: dst.ty };
 }
 
 /**
@@ -132,6 +174,8 @@ export function coreReadInPlace(L: Lowerer, e: ts.Expression, dst: Mem): boolean
   if (kind !== 'stack' && kind !== 'map_value') return false;
   const ks = structArg(L, e.arguments[0], e);
   const { f, index } = fieldArg(L, ks, e.arguments[2], e);
+  // Through a kernel pointer an integer is one load: the ordinary assignment stores it.
+  if (f.ty.kind === 'int' && widthOf(L.checker, L.checker.getTypeAtLocation(e.arguments[1]!))?.kind === 'ptr') return false;
   const same = f.ty.kind === 'int' ? dst.layout.kind === 'int' && sameTy(f.ty, dst.layout) : f.ty.name === dst.layout.name && layoutSize(f.ty) === layoutSize(dst.layout);
   if (!same) return false;
   checkGplHelper(L, 'bpf_probe_read_kernel', e);
@@ -152,8 +196,10 @@ export function coreCall(L: Lowerer, name: string, node: ts.CallExpression): Val
       if (args.length !== 3) return L.fail('LK1001', 'core.read(Struct, address, field) takes three arguments', node);
       const ks = structArg(L, args[0], node);
       const { f, index } = fieldArg(L, ks, args[2], node);
+      const base = baseOf(L, ks, args[1], node);
+      if ('btf' in base && f.ty.kind === 'int') return directRead(L, ks, index, base.btf, node);
       checkGplHelper(L, 'bpf_probe_read_kernel', node);
-      const src = fieldAddress(L, ks, index, args[1], node);
+      const src = fieldAddress(L, ks, index, args[1], node, base);
       const size = layoutSize(f.ty);
       const slot = L.b.vreg(ptr('stack', f.ty));
       L.b.emit({ op: 'slot', dst: slot, size, align: Math.max(layoutAlign(f.ty), 8), pos });

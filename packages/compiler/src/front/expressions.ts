@@ -23,6 +23,7 @@ import { atomicCall, isAtomic } from './atomics.js';
 import { checkGplHelper } from './gpl.js';
 import { ringbufCall } from './ringbuf.js';
 import { skStorageCall } from './storage.js';
+import { taskStorageCall } from './task-storage.js';
 import { logCall, logCallMisuse } from './log.js';
 import { loopCall } from './loop.js';
 import { coreCall, isCoreFunction } from './core.js';
@@ -352,6 +353,7 @@ function mapCall(L: Lowerer, map: import('../ir/ir.js').MapRef, method: string, 
     return { kind: 'val', op: reg(dst), ty: INT.i64 };
   }
   if (map.kind === 'skStorage') return skStorageCall(L, map, method, node);
+  if (map.kind === 'taskStorage') return taskStorageCall(L, map, method, node);
   if (map.kind === 'ringbuf') return ringbufCall(L, map, method, node) ?? L.fail('LK6001', `RingBuf.${method}() is not supported`, node);
   if (method === 'delete' && args.length === 1 && map.kind === 'hash') {
     const dst = L.b.vreg(INT.i64);

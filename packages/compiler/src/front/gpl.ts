@@ -11,7 +11,7 @@ import type { Lowerer } from './lower.js';
 const GPL_ONLY: ReadonlySet<string> = new Set([
   'bpf_probe_read', 'bpf_probe_read_str', 'bpf_probe_read_kernel', 'bpf_probe_read_user',
   'bpf_probe_read_kernel_str', 'bpf_probe_read_user_str', 'bpf_perf_event_output', 'bpf_trace_printk',
-  'bpf_get_current_task', 'bpf_get_stackid', 'bpf_get_stack', 'bpf_probe_write_user', 'bpf_override_return',
+  'bpf_get_current_task', 'bpf_get_current_task_btf', 'bpf_get_stackid', 'bpf_get_stack', 'bpf_probe_write_user', 'bpf_override_return',
   'bpf_seq_write', 'bpf_seq_printf',
 ]);
 

@@ -2,7 +2,7 @@
 // and reading integer widths off TS types (the optional `width` brand).
 import ts from 'typescript';
 import path from 'node:path';
-import { BOOL, INT, isIntName, type IntTy, type Ty } from '../ir/types.js';
+import { BOOL, INT, btfPtr, isIntName, type IntTy, type Ty } from '../ir/types.js';
 import { kernelPackageDir } from './host.js';
 
 const KERNEL_DIR = kernelPackageDir() + path.sep;
@@ -36,6 +36,8 @@ export function widthOf(checker: ts.TypeChecker, t: ts.Type): Ty | undefined {
   if (t.flags & ts.TypeFlags.BooleanLike) return BOOL;
   // Numeric enums (CgroupVerdict, XdpAction, a file's own `enum`): their members are i32 constants.
   if (t.flags & ts.TypeFlags.EnumLike || (t.isUnion() && t.types.every((u) => u.flags & ts.TypeFlags.EnumLike && u.isNumberLiteral()))) return INT.i32;
+  const ref = kernelRefName(checker, t);
+  if (ref !== undefined) return btfPtr(ref);
   const alias = t.aliasSymbol?.name;
   if (alias && t.aliasSymbol?.declarations?.some(isKernelDecl)) {
     const it = intByName(alias);
@@ -52,4 +54,12 @@ export function widthOf(checker: ts.TypeChecker, t: ts.Type): Ty | undefined {
     }
   }
   return undefined;
+}
+
+/** `task_struct` for `KernelRef<'task_struct'>` (a trusted kernel pointer), else undefined. */
+export function kernelRefName(checker: ts.TypeChecker, t: ts.Type): string | undefined {
+  const sym = t.getSymbol();
+  if (sym?.name !== 'KernelRef' || !sym.declarations?.some(isKernelDecl) || !(t.flags & ts.TypeFlags.Object)) return undefined;
+  const arg = checker.getTypeArguments(t as ts.TypeReference)[0];
+  return arg?.isStringLiteral() ? arg.value : undefined;
 }

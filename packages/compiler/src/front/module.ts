@@ -137,14 +137,14 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
     return { file: info.file, line: line + 1, column: character + 1, text: '' };
   };
   if (cls === 'RingBuf') return declareRingBuf(info, name, e, pos(at));
-  if (cls === 'SkStorage') {
+  if (cls === 'SkStorage' || cls === 'TaskStorage') {
     // The kernel wants an `int` key, a BTF value, max_entries 0 and BPF_F_NO_PREALLOC.
     const value = (e.typeArguments?.[0] ? layoutOfTypeNode(info.checker, e.typeArguments[0]) : undefined) ?? optLayout(info, e, 'value');
     if (!value) {
-      info.diags.report('LK3010', `SkStorage '${name}': the value must be an integer width or a struct()/array() layout`, pos(at));
+      info.diags.report('LK3010', `${cls} '${name}': the value must be an integer width or a struct()/array() layout`, pos(at));
       return undefined;
     }
-    return { name, kind: 'skStorage', key: INT.i32, value, maxEntries: 0, className: cls, flags: 1 };
+    return { name, kind: cls === 'SkStorage' ? 'skStorage' : 'taskStorage', key: INT.i32, value, maxEntries: 0, className: cls, flags: 1 };
   }
   if (cls === 'ProgramArray') {
     let bad = false;

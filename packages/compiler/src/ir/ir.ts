@@ -17,8 +17,11 @@ export type AtomicOp = 'add' | 'and' | 'or' | 'xor' | 'xchg' | 'cmpxchg';
 /** A map the program references, by its exported name. */
 export interface MapRef {
   readonly name: string;
-  /** progArray: a ProgramArray (tail-call table; u32 slots, no BTF key/value). skStorage: SkStorage (int key, value per socket). */
-  readonly kind: 'hash' | 'array' | 'ringbuf' | 'progArray' | 'skStorage';
+  /**
+   * progArray: a ProgramArray (tail-call table; u32 slots, no BTF key/value). skStorage: SkStorage
+   * (int key, value per socket). taskStorage: TaskStorage (int key, value per task).
+   */
+  readonly kind: 'hash' | 'array' | 'ringbuf' | 'progArray' | 'skStorage' | 'taskStorage';
   readonly key: Layout;
   readonly value: Layout;
   readonly maxEntries: number;
@@ -57,8 +60,11 @@ export type Inst =
   | { op: 'bin'; dst: VReg; bin: BinOp; a: Operand; b: Operand; ty: IntTy; pos: SourcePos }
   | { op: 'neg'; dst: VReg; a: Operand; ty: IntTy; pos: SourcePos }
   | { op: 'convert'; dst: VReg; src: Operand; from: IntTy; to: IntTy; pos: SourcePos }
-  /** `dst = *(ty *)(base + off)`; base is a ctx or map-value pointer. */
-  | { op: 'load'; dst: VReg; base: VReg; off: number; ty: IntTy; pos: SourcePos }
+  /**
+   * `dst = *(ty *)(base + off)`; base is a ctx, map-value or kernel (btf) pointer. With
+   * `core`, `off` is a CO-RE field offset the loader relocates: passes must keep it.
+   */
+  | { op: 'load'; dst: VReg; base: VReg; off: number; ty: IntTy; pos: SourcePos; core?: CoreRelo }
   | { op: 'store'; base: VReg; off: number; value: Operand; ty: IntTy; pos: SourcePos }
   | { op: 'lookup'; dst: VReg; map: MapRef; key: Operand; pos: SourcePos }
   | { op: 'update'; dst: VReg | null; map: MapRef; key: Operand; value: Operand; flags: Operand; pos: SourcePos }

@@ -49,7 +49,8 @@ function transfer(fn: IrFunction, avail: Avail, i: Inst): void {
     }
   }
   if ('dst' in i && i.dst) for (const [k, e] of avail) if (e.base === i.dst.id || (e.val.kind === 'reg' && e.val.reg.id === i.dst.id)) avail.delete(k);
-  if (i.op === 'load' && i.dst.id !== i.base.id) {
+  // A CO-RE load's offset is the local one: two flavours of a struct may share it.
+  if (i.op === 'load' && i.dst.id !== i.base.id && !i.core) {
     const key = keyOf(i.base.id, i.off, i.ty);
     avail.set(key, { base: i.base.id, region: regionOf(i.base.ty), off: i.off, size: i.ty.bits / 8, key, val: { kind: 'reg', reg: i.dst } });
   }
@@ -96,7 +97,7 @@ export function reuseLoads(fn: IrFunction): number {
   for (const b of reach) {
     const avail = inOf(b);
     b.insts.forEach((i, k) => {
-      const have = i.op === 'load' ? avail.get(keyOf(i.base.id, i.off, i.ty)) : undefined;
+      const have = i.op === 'load' && !i.core ? avail.get(keyOf(i.base.id, i.off, i.ty)) : undefined;
       if (i.op === 'load' && have && !(have.val.kind === 'reg' && have.val.reg.id === i.dst.id)) {
         const src: Operand = have.val.kind === 'const'
           ? { kind: 'const', value: i.ty.signed ? BigInt.asIntN(i.ty.bits, have.val.value) : BigInt.asUintN(i.ty.bits, have.val.value), ty: i.dst.ty }

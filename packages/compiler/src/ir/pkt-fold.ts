@@ -91,7 +91,7 @@ export function foldPacketOffsets(fn: IrFunction): number {
   for (const b of reach) {
     const facts = inOf(b);
     b.insts.forEach((i, k) => {
-      if (i.op === 'load' || i.op === 'store') {
+      if ((i.op === 'load' && !i.core) || i.op === 'store') {
         const f = facts.get(i.base.id);
         if (f && f !== 'null' && f.base.id !== i.base.id && f.off + i.off <= MAX_OFF && f.off + i.off >= 0) {
           b.insts[k] = { ...i, base: f.base, off: f.off + i.off };

@@ -13,7 +13,7 @@ function inst(i: Inst): string {
     case 'bin': return `${d(i.dst)}${i.bin}.${i.ty.name} ${opnd(i.a)}, ${opnd(i.b)}`;
     case 'neg': return `${d(i.dst)}neg.${i.ty.name} ${opnd(i.a)}`;
     case 'convert': return `${d(i.dst)}${i.from.name}->${i.to.name} ${opnd(i.src)}`;
-    case 'load': return `${d(i.dst)}load.${i.ty.name} [%${i.base.id}+${i.off}]`;
+    case 'load': return `${d(i.dst)}load.${i.ty.name} [%${i.base.id}+${i.off}]${i.core ? ` core.${i.core.kind} ${i.core.struct.name}:${i.core.access}` : ''}`;
     case 'store': return `store.${i.ty.name} [%${i.base.id}+${i.off}], ${opnd(i.value)}`;
     case 'lookup': return `${d(i.dst)}lookup ${i.map.name}, ${opnd(i.key)}`;
     case 'update': return `${d(i.dst)}update ${i.map.name}, ${opnd(i.key)}, ${opnd(i.value)}, ${opnd(i.flags)}`;

@@ -10,7 +10,8 @@ export interface BoolTy { readonly kind: 'bool' }
 /** The verifier's pointer kinds (COMPILER-NOTES.md): what arithmetic and derefs are legal. */
 /** `ref`: a checked pointer to a struct in any memory (a struct parameter bound by reference). */
 /** `sock`: a struct bpf_sock the context points to (sockopt's `ctx.sk`), constant offsets only. */
-export type PtrKind = 'ctx' | 'stack' | 'map_value' | 'map_value_or_null' | 'packet' | 'packet_or_null' | 'packet_end' | 'ref' | 'sock';
+/** `btf`: a trusted kernel struct pointer (PTR_TO_BTF_ID, a `KernelRef<'task_struct'>`): loads at relocated offsets. */
+export type PtrKind = 'ctx' | 'stack' | 'map_value' | 'map_value_or_null' | 'packet' | 'packet_or_null' | 'packet_end' | 'ref' | 'sock' | 'btf';
 export interface PtrTy {
   readonly kind: 'ptr';
   readonly ptr: PtrKind;
@@ -18,6 +19,8 @@ export interface PtrTy {
   readonly pointee?: Layout;
   /** For `ref`: the memory it points into (map_value, stack, packet), when known. */
   readonly origin?: PtrKind;
+  /** For `btf`: the kernel struct it points to (`task_struct`). */
+  readonly btf?: string;
 }
 /** One member of a C struct: byte offset from the struct start. */
 export interface FieldTy { readonly name: string; readonly off: number; readonly ty: Layout }
@@ -49,6 +52,11 @@ export function ptr(kind: PtrKind, pointee?: Layout): PtrTy {
   return pointee ? { kind: 'ptr', ptr: kind, pointee } : { kind: 'ptr', ptr: kind };
 }
 
+/** A trusted pointer to kernel struct `name` (`KernelRef<name>`). */
+export function btfPtr(name: string): PtrTy {
+  return { kind: 'ptr', ptr: 'btf', btf: name };
+}
+
 /** A `ref` (struct bound by reference) into memory of kind `origin`. */
 export function refPtr(origin: PtrKind, pointee: Layout): PtrTy {
   return { kind: 'ptr', ptr: 'ref', pointee, origin: nonNull(origin) };
@@ -63,6 +71,7 @@ export function memoryKind(t: Ty): PtrKind | undefined {
 export function sameTy(a: Ty, b: Ty): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'int' && b.kind === 'int') return a.bits === b.bits && a.signed === b.signed;
+  if (a.kind === 'ptr' && b.kind === 'ptr' && (a.btf !== undefined || b.btf !== undefined)) return a.ptr === b.ptr && a.btf === b.btf;
   if (a.kind === 'ptr' && b.kind === 'ptr') return a.ptr === b.ptr && (a.pointee === b.pointee || !a.pointee || !b.pointee || layoutSize(a.pointee) === layoutSize(b.pointee) && a.pointee.name === b.pointee.name);
   return true;
 }
@@ -70,6 +79,7 @@ export function sameTy(a: Ty, b: Ty): boolean {
 export function tyName(t: Ty): string {
   if (t.kind === 'int') return t.name;
   if (t.kind === 'bool') return 'bool';
+  if (t.btf !== undefined) return `KernelRef<'${t.btf}'>`;
   return `ptr<${t.ptr}${t.pointee ? `, ${t.pointee.name}` : ''}>`;
 }
 

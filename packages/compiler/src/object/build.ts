@@ -13,7 +13,7 @@ import type { MapRef } from '../ir/ir.js';
 import { CompilerBtf } from './btf-types.js';
 
 /** BPF_MAP_TYPE_* of each @lockne/kernel map class this version compiles. */
-const MAP_TYPES: Record<string, number> = { HashMap: 1, ArrayMap: 2, PerCpuHashMap: 5, PerCpuArrayMap: 6, LruHashMap: 9, LruPerCpuHashMap: 10, ProgramArray: 3, RingBuf: 27, LpmTrie: 11, SkStorage: 24 };
+const MAP_TYPES: Record<string, number> = { HashMap: 1, ArrayMap: 2, PerCpuHashMap: 5, PerCpuArrayMap: 6, LruHashMap: 9, LruPerCpuHashMap: 10, ProgramArray: 3, RingBuf: 27, LpmTrie: 11, SkStorage: 24, TaskStorage: 29 };
 /** map_flags a class always needs: LPM_TRIE is refused without BPF_F_NO_PREALLOC (1). */
 const MAP_FLAGS: Record<string, number> = { LpmTrie: 1 };
 

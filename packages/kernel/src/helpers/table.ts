@@ -12,6 +12,7 @@ export const HELPER_BINDINGS = {
   getCurrentComm: 'bpf_get_current_comm',
   getCurrentCgroupId: 'bpf_get_current_cgroup_id',
   getCurrentTask: 'bpf_get_current_task',
+  getCurrentTaskBtf: 'bpf_get_current_task_btf',
   getSmpProcessorId: 'bpf_get_smp_processor_id',
   getPrandomU32: 'bpf_get_prandom_u32',
   getSocketCookie: 'bpf_get_socket_cookie',

@@ -2,6 +2,7 @@
 import type { u8, u32, u64, i64 } from '../ints.js';
 import type { FixedArray } from '../struct.js';
 import { kernelOnly } from '../kernel-only.js';
+import type { KernelRef } from '../core.js';
 
 /** bpf_get_current_pid_tgid: tgid (the userspace "pid") << 32 | pid (thread id). Kernel 4.2. */
 export function getCurrentPidTgid(): u64 { return kernelOnly('bpf.getCurrentPidTgid'); }
@@ -24,5 +25,16 @@ export function getCurrentAncestorCgroupId(_level: u32 | number): u64 { return k
  * @example const tgid = core.read(Task, bpf.getCurrentTask(), 'tgid');
  */
 export function getCurrentTask(): u64 { return kernelOnly('bpf.getCurrentTask'); }
+/**
+ * bpf_get_current_task_btf: a trusted pointer to the current `struct task_struct`
+ * (PTR_TO_BTF_ID). Read it with `core.read(Task, t, 'tgid')`: a plain load, no
+ * probe_read; pointer fields (`real_parent`) read as `KernelRef`s again. Also the
+ * task `TaskStorage.get(t)` takes. GPL-only. Kernel 5.11 (tracing programs); on 6.x
+ * (this project's 6.18) every program kind has it.
+ * @example
+ * const t = bpf.getCurrentTaskBtf();
+ * const tgid = core.read(Task, t, 'tgid');
+ */
+export function getCurrentTaskBtf(): KernelRef<'task_struct'> { return kernelOnly('bpf.getCurrentTaskBtf'); }
 /** bpf_get_smp_processor_id. Kernel 4.1. */
 export function getSmpProcessorId(): u32 { return kernelOnly('bpf.getSmpProcessorId'); }

@@ -5,6 +5,7 @@ import type { SkBuffContext } from '../context/skbuff.js';
 import type { SockContext, SockAddrContext } from '../context/sock.js';
 import type { SockoptContext } from '../context/sockopt.js';
 import { kernelOnly } from '../kernel-only.js';
+import type { KernelRef } from '../core.js';
 
 /** BPF_LOCAL_STORAGE_GET_F_CREATE: create the entry (zeroed or from `init`) when missing. */
 export enum StorageFlag {
@@ -39,12 +40,23 @@ export class SkStorage<V> extends MapDecl<never, V> {
   delete(_owner: SocketOwner): HelperResult { return kernelOnly('SkStorage.delete'); }
 }
 
-/** BPF_MAP_TYPE_TASK_STORAGE on the current task. Kernel 5.11. */
+/**
+ * BPF_MAP_TYPE_TASK_STORAGE: a value per task (thread), freed with it. Kernel 5.11
+ * (tracing and LSM programs); on 6.x every program kind has the helpers.
+ * Userspace looks values up by a pidfd (pidfd_open) of the thread.
+ * @example
+ * export const execs = new TaskStorage<u64>({ value: u64 });
+ * const v = execs.get(StorageFlag.CREATE); if (v !== null) v.value += 1n;
+ */
 export class TaskStorage<V> extends MapDecl<never, V> {
   readonly type: MapTypeName = 'TASK_STORAGE';
   constructor(opts: StorageOptions<V> = {}) { super({ ...opts, maxEntries: 0, flags: 1 }); }
-  /** bpf_task_storage_get(map, current task, NULL, flags): the value or null. */
-  get(_flags?: StorageFlag): Ref<V> | null { return kernelOnly('TaskStorage.get'); }
-  /** bpf_task_storage_delete on the current task. */
-  delete(): HelperResult { return kernelOnly('TaskStorage.delete'); }
+  /** bpf_task_storage_get(map, bpf_get_current_task_btf(), NULL, flags): the current task's value or null. */
+  get(flags?: StorageFlag): Ref<V> | null;
+  /** bpf_task_storage_get(map, task, NULL, flags): `task`'s value (e.g. `core.read(Task, t, 'real_parent')`) or null. */
+  get(task: KernelRef<'task_struct'>, flags?: StorageFlag): Ref<V> | null;
+  get(_a?: unknown, _b?: unknown): Ref<V> | null { return kernelOnly('TaskStorage.get'); }
+  /** bpf_task_storage_delete on the current task (or `task`): 0 or -ENOENT. */
+  delete(task?: KernelRef<'task_struct'>): HelperResult;
+  delete(_task?: unknown): HelperResult { return kernelOnly('TaskStorage.delete'); }
 }
