@@ -8,7 +8,7 @@ import { createTsProgram, type SourceInput } from './front/host.js';
 import { lowerModule } from './front/module.js';
 import type { IrGlobal, MapRef } from './ir/ir.js';
 import { printIr } from './ir/print.js';
-import { emitProgram, type CoreReloc, type EmittedProgram, type FuncReloc, type LineRecord, type MapReloc } from './back/emit.js';
+import { emitProgram, JumpOutOfRange, type CoreReloc, type EmittedProgram, type FuncReloc, type LineRecord, type MapReloc } from './back/emit.js';
 import type { IrFunction } from './ir/ir.js';
 import { selectInstructions } from './back/isel.js';
 import { allocateRegisters, deadCodeElimination } from './back/regalloc.js';
@@ -72,6 +72,8 @@ export interface CompiledModule {
 }
 
 const MAX_STACK = 512;
+/** Longest program BPF_PROG_LOAD takes from a privileged loader (BPF_COMPLEXITY_LIMIT_INSNS; E2BIG beyond). */
+const MAX_INSNS = 1_000_000;
 
 /** The backend for one function: instruction selection, register allocation, encoding. */
 function lowerFunction(ir: IrFunction): EmittedProgram {
@@ -107,8 +109,19 @@ export function compileToInstructions(file: string, opts: CompileOptions = {}): 
   if (diags.hasErrors) return { programs: [], maps: [], diagnostics: diags.items };
   const mod = lowerModule({ checker: program.getTypeChecker(), sf, file, diags, maps: new Map(), options: opts.logLevel === undefined ? {} : { logLevel: opts.logLevel } });
   const programs: CompiledProgram[] = [];
+  /** The backend, with what makes a program unencodable or unloadable reported as LK5005 (undefined then). */
+  const backend = (ir: IrFunction, what: string): EmittedProgram | undefined => {
+    try {
+      return lowerFunction(ir);
+    } catch (e) {
+      if (!(e instanceof JumpOutOfRange)) throw e;
+      diags.report('LK5005', `${what}: ${e.message}; split the code into a bpf.loop body, shorten unrolled loops or move work to another program (tail call)`, e.pos);
+      return undefined;
+    }
+  };
   for (const p of mod.programs) {
-    const out = lowerFunction(p.ir);
+    const out = backend(p.ir, `program '${p.name}'`);
+    if (!out) continue;
     if (out.stackSize > MAX_STACK) {
       diags.report('LK5001', `program '${p.name}' needs ${out.stackSize} bytes of stack (max ${MAX_STACK})`, p.ir.pos);
       continue;
@@ -118,7 +131,8 @@ export function compileToInstructions(file: string, opts: CompileOptions = {}): 
     const depth = new Map<string, number>([[p.name, frameBytes(out.stackSize)]]);
     let tooDeep = false;
     for (const s of [...p.subprograms].reverse()) {
-      const sub = lowerFunction(s.ir);
+      const sub = backend(s.ir, `the bpf.loop body '${s.name}'`);
+      if (!sub) { tooDeep = true; continue; }
       const d = (depth.get(s.caller) ?? 0) + frameBytes(sub.stackSize);
       depth.set(s.name, d);
       if (d > MAX_STACK && !tooDeep) {
@@ -128,6 +142,11 @@ export function compileToInstructions(file: string, opts: CompileOptions = {}): 
       subprograms.push({ name: s.name, caller: s.caller, instructions: sub.instructions, lines: sub.lines, mapRelocs: sub.mapRelocs, funcRelocs: sub.funcRelocs, coreRelocs: sub.coreRelocs, stackSize: sub.stackSize });
     }
     if (tooDeep) continue;
+    const total = out.instructions.length + subprograms.reduce((n, s) => n + s.instructions.length, 0);
+    if (total > MAX_INSNS) {
+      diags.report('LK5005', `program '${p.name}' has ${total} instructions; the kernel loads at most ${MAX_INSNS}: split it (tail calls, bpf.loop)`, p.ir.pos);
+      continue;
+    }
     programs.push({
       name: p.name, section: p.section, progType: p.progType, instructions: out.instructions, lines: out.lines,
       mapRelocs: out.mapRelocs, funcRelocs: out.funcRelocs, coreRelocs: out.coreRelocs, stackSize: out.stackSize, subprograms,

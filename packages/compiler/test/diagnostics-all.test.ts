@@ -14,10 +14,44 @@ import { compileSource } from './support/run.js';
 
 const HEAD = `import { xdp, cgroupSock, kprobe, XdpAction, CgroupVerdict, HashMap, RingBuf, ProgramArray, LpmTrie, EthHdr, struct, array, type Infer, u8, u16, u32, u64, i32, bool } from '@lockne/kernel';\n`;
 
+/** A module the compiler must refuse to import (LK1010): @lockne/kernel's compiled JS, named by path. */
+const KERNEL_JS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../kernel/dist/src/ints.js');
+
+/**
+ * `chunks` inlined functions of `n` atomicAdd(hits, <64-bit constant>) each (5 slots: two
+ * LD_IMM64 and the atomic), all under one `if`: its jump spans 5 * chunks * n instructions.
+ * Chunks keep tsc's flow analysis linear (one huge body is quadratic, then TS2563).
+ */
+function bigJumpSource(chunks: number, n: number): string {
+  const fns = Array.from({ length: chunks }, (_, f) => `function chunk${f}(): void {\n${Array.from({ length: n }, (_, k) => `  atomicAdd(hits, ${0x100000000 + k}n);`).join('\n')}\n}`);
+  return `import { bss, atomicAdd } from '@lockne/kernel';\nexport const hits = bss(u64);\n${fns.join('\n')}\n` +
+    `export const p = xdp((ctx) => {\n  if (ctx.rxQueueIndex > 7) {\n${Array.from({ length: chunks }, (_, f) => `    chunk${f}();`).join('\n')}\n  }\n  return XdpAction.PASS;\n});`;
+}
+/** The line of bigJumpSource's `if` (HEAD is line 1). */
+const bigJumpLine = (chunks: number, n: number): number => 1 + 2 + chunks * (n + 2) + 2;
+
 /** [code, what triggers it, body after HEAD (line 2 on), the expected `line:col CODE` list]. */
 const CASES: Array<[string, string, string, string[]]> = [
-  ['LK1001', 'an object literal of no declared layout',
-    `export const p = xdp((ctx) => { const o = { a: 1 }; return XdpAction.PASS; });`, ['2:43 LK1001']],
+  ['LK1001', 'a debugger statement (no more specific code fits)',
+    `export const p = xdp((ctx) => { debugger; return XdpAction.PASS; });`, ['2:33 LK1001']],
+  ['LK1003', 'a class declaration at the top level',
+    `export class Counter { n = 0; bump(): void { this.n++; } }\nexport const p = xdp((ctx) => XdpAction.PASS);`, ['2:1 LK1003']],
+  ['LK1004', 'throw inside a program',
+    `export const p = xdp((ctx) => { if (ctx.rxQueueIndex > 3) throw 1; return XdpAction.PASS; });`, ['2:59 LK1004']],
+  ['LK1005', 'an object literal of no declared layout',
+    `export const p = xdp((ctx) => { const o = { a: 1 }; return XdpAction.PASS; });`, ['2:43 LK1005']],
+  ['LK1006', 'a string literal in code',
+    `export const p = xdp((ctx) => { const s = 'drop'; return XdpAction.PASS; });`, ['2:43 LK1006']],
+  ['LK1010', 'an import of compiled JavaScript (the @lockne/kernel package\'s own dist, by path)',
+    `import { u32 as U32 } from '${KERNEL_JS}';\nexport const p = xdp((ctx) => XdpAction.PASS);`, ['2:28 LK1010']],
+  ['LK1013', 'for..of over an array literal, through a cast tsc accepts',
+    `export const p = xdp((ctx) => { let n: u32 = 0; for (const k of [1, 2] as u32[]) n += k; return XdpAction.PASS; });`, ['2:65 LK1013']],
+  ['LK3005', 'a helper call while a spin lock is held',
+    `import { spinLock, bpf } from '@lockne/kernel';\nexport const P = struct('p', { lock: spinLock, t: u64 });\nexport const m = new HashMap<u32, Infer<typeof P>>({ maxEntries: 1, key: u32, value: P });\nexport const p = xdp((ctx) => { const v = m.lookup(0); if (v === null) return XdpAction.PASS; v.value.lock.lock(); v.value.t = bpf.ktimeGetNs(); v.value.lock.unlock(); return XdpAction.PASS; });`, ['5:128 LK3005']],
+  ['LK4009', 'a rodata() global written through a cast (tsc alone refuses it: TS2540)',
+    `import { rodata } from '@lockne/kernel';\nexport const port = rodata(u16, 53);\nexport const p = xdp((ctx) => { (port as unknown as { value: u16 }).value = 1; return XdpAction.PASS; });`, ['4:33 LK4009']],
+  ['LK5005', 'a conditional jump over 33,000 instructions (past the 16-bit jump offset)',
+    bigJumpSource(33, 200), [`${bigJumpLine(33, 200)}:7 LK5005`]],
   ['LK1007', 'a helper function returning a string',
     `function f(a: u32) { return 'x'; }\nexport const p = xdp((ctx) => { f(1); return XdpAction.PASS; });`, ['2:1 LK1007']],
   ['LK1008', 'an async helper function',
@@ -82,8 +116,10 @@ const CASES: Array<[string, string, string, string[]]> = [
     `export const p = xdp((ctx) => { let s: u32 = 0; for (let i: u32 = 0; i < ctx.rxQueueIndex; i++) s += i; return s; });`, ['2:49 LK5003']],
   ['LK5004', 'a helper with six parameters',
     `function f(a: u32, b: u32, c: u32, d: u32, e: u32, g: u32): u32 { return a + b + c + d + e + g; }\nexport const p = xdp((ctx) => f(1, 2, 3, 4, 5, 6));`, ['2:1 LK5004']],
-  ['LK6001', 'an XDP context method not compiled yet (adjustHead)',
-    `export const p = xdp((ctx) => { ctx.adjustHead(14); return XdpAction.PASS; });`, ['2:33 LK6001']],
+  ['LK3002', 'a header view read after adjustHead (which can move packet data)',
+    `export const p = xdp((ctx) => { const e = ctx.header(EthHdr, 0); if (e === null) return XdpAction.PASS; ctx.adjustHead(14); return e.proto === 8 ? XdpAction.DROP : XdpAction.PASS; });`, ['2:132 LK3002']],
+  ['LK6001', 'a tc-only packet helper (storeBytes) called from a socket filter through a cast',
+    "import { socketFilter, type TcContext } from '@lockne/kernel';\nexport const p = socketFilter((ctx) => { (ctx as unknown as TcContext).storeBytes(u8, 0, 1); return 0; });", ['3:42 LK6001']],
   ['LK6002', 'a map stored in a local',
     `export const m = new HashMap<u32, u64>({ maxEntries: 4 });\nexport const p = xdp((ctx) => { const mm = m; return XdpAction.PASS; });`, ['3:44 LK6002']],
   ['LK1002', 'a bpf.loop body assigning a captured let',
@@ -102,16 +138,7 @@ const CASES: Array<[string, string, string, string[]]> = [
 
 /** Codes in DIAGNOSTICS no compiler path reports yet, and why (what does happen instead, when it matters). */
 const RESERVED: Record<string, string> = {
-  LK1003: 'a class declaration is LK1001 (ClassDeclaration not supported at the top level)',
-  LK1004: 'throw/try are LK1001 (ThrowStatement/TryStatement not supported)',
-  LK1005: 'object/array literals of no declared layout are LK1001',
-  LK1006: 'string literals in code are LK1001 (a helper returning one is LK1007)',
-  LK1010: 'no compiler check yet: imports are skipped at the top level (node: modules fail in tsc first, TS2307)',
-  LK1013: 'for..of over a FixedArray fails in tsc first (TS2488: no iterator); for..in is not checked separately',
-  LK3002: 'packet pointers are not invalidated after adjustHead/storeBytes by the compiler (the verifier still is)',
-  LK3005: 'spinLock is not compiled yet',
-  LK4009: 'ReadonlyGlobal.value is readonly, so tsc rejects the write before the compiler runs',
-  LK5005: 'no instruction-count / jump-offset limit check yet (the verifier reports it)',
+  // none: every code has a case above
 };
 
 /** Codes the compiler emits that are not in the table (not a source problem). */

@@ -20,7 +20,8 @@ const CASES: Array<[string, string, string]> = [
   ['LK3001 unchecked null', `export const m = new HashMap<u32, u64>({ maxEntries: 4 });\nexport const p = xdp((ctx) => { const v = m.lookup(1); v!.value += 1n; return XdpAction.PASS; });`, '3:56 LK3001'],
   ['LK3009 unknown ctx field', `export const p = xdp((ctx) => (ctx as unknown as { len: u32 }).len);`, '2:31 LK3009'],
   ['LK5003 non-constant loop bound', `export const p = xdp((ctx) => { let s: u32 = 0; for (let i: u32 = 0; i < ctx.rxQueueIndex; i++) s += i; return s; });`, '2:49 LK5003'],
-  ['LK1001 unsupported syntax', `export const p = xdp((ctx) => { const o = { a: 1 }; return XdpAction.PASS; });`, '2:43 LK1001'],
+  ['LK1001 unsupported syntax', `export const p = xdp((ctx) => { debugger; return XdpAction.PASS; });`, '2:33 LK1001'],
+  ['LK1005 dynamic allocation', `export const p = xdp((ctx) => { const o = { a: 1 }; return XdpAction.PASS; });`, '2:43 LK1005'],
   ['LK4007 module state', `export let n = 5;\nexport const p = xdp((ctx) => XdpAction.PASS);`, '2:12 LK4007'],
 ];
 

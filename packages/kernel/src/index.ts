@@ -14,7 +14,7 @@ export { struct, array, type FixedArray, type StructDesc, type ArrayDesc, type F
 export type { PacketAccess } from './context/packet.js';
 export { XdpAction, type XdpContext } from './context/xdp.js';
 export {
-  TcAction, CgroupVerdict, type SkBuffContext, type SocketFilterContext, type TcContext, type CgroupSkbContext,
+  TcAction, CgroupVerdict, StoreFlag, CsumFlag, AdjRoomMode, AdjRoomFlag, type SkBuffContext, type SocketFilterContext, type TcContext, type CgroupSkbContext,
 } from './context/skbuff.js';
 export type { SockContext, SockAddrContext } from './context/sock.js';
 export type { SockoptContext, SetsockoptContext, GetsockoptContext } from './context/sockopt.js';
@@ -42,3 +42,12 @@ export { PerfEventArray, CURRENT_CPU } from './maps/perf.js';
 export { ProgramArray } from './maps/prog-array.js';
 export { SkStorage, TaskStorage, StorageFlag, type StorageOptions, type SocketOwner } from './maps/storage.js';
 export { LpmTrie, LpmKeyV4, LpmKeyV6, lpmKey, LPM_NO_PREALLOC, type LpmKeyShape } from './maps/lpm-trie.js';
+export { QueueMap, StackMap, BloomFilter, PushFlag, type ValueMapOptions, type BloomFilterOptions } from './maps/queue.js';
+export { DevMap, DevMapHash, CpuMap, XskMap, RedirectFlag, type RedirectMapOptions } from './maps/redirect-maps.js';
+export { ArrayOfMaps, HashOfMaps, type InnerMap, type MapOfMapsOptions } from './maps/map-of-maps.js';
+export { CgroupStorage, PerCpuCgroupStorage, type CgroupStorageOptions } from './maps/cgroup-storage.js';
+export { CgroupArray } from './maps/cgroup-array.js';
+export { StackTrace, StackIdFlag } from './maps/stack-trace.js';
+export { SockMap, SockHash, SockRedirectFlag, type SockMapOptions } from './maps/sock-maps.js';
+export { UserRingBuf } from './maps/user-ringbuf.js';
+export { Arena, ARENA_MMAPABLE } from './maps/arena.js';

@@ -25,6 +25,18 @@ export interface EmittedProgram {
   readonly stackSize: number;
 }
 
+/**
+ * The program cannot be encoded: a jump spans more than a 16-bit offset (±32767 slots),
+ * which is all a BPF_JMP/JMP32 instruction holds. Reported as LK5005 at `pos`, the jump's source.
+ */
+export class JumpOutOfRange extends Error {
+  constructor(readonly pos: SourcePos, readonly distance: number) {
+    super(`a jump spans ${distance} instructions; eBPF jump offsets are 16-bit (at most 32767)`);
+  }
+}
+
+const JUMP_MAX = 0x7fff;
+
 function p(r: MReg): Reg {
   if (r.kind !== 'p') throw new Error(`internal: virtual register v${r.v} survived allocation`);
   return r.p;
@@ -36,7 +48,11 @@ export function emitProgram(fn: MFunction): EmittedProgram {
   const mapRelocs: MapReloc[] = [];
   const funcRelocs: FuncReloc[] = [];
   const coreRelocs: CoreReloc[] = [];
+  /** Block starts and jumps, to check offsets before encoding (the builder would only throw). */
+  const starts = new Map<number, number>();
+  const jumps: Array<{ at: number; target: number; pos: SourcePos }> = [];
   for (const blk of fn.blocks) {
+    starts.set(blk.id, b.length);
     b.label(`b${blk.id}`);
     for (const i of blk.insts) {
       const at = b.length;
@@ -67,14 +83,19 @@ export function emitProgram(fn: MFunction): EmittedProgram {
         case 'st': b.stMem(i.size, p(i.base), i.off, i.imm); break;
         case 'call': b.call(i.helper); break;
         case 'exit': b.exit(); break;
-        case 'ja': b.ja(`b${i.target}`); break;
+        case 'ja': jumps.push({ at, target: i.target, pos: i.pos }); b.ja(`b${i.target}`); break;
         case 'jcc':
+          jumps.push({ at, target: i.target, pos: i.pos });
           if (i.b.kind === 'imm') i.w32 ? b.jmp32Imm(i.op, p(i.a), i.b.imm, `b${i.target}`) : b.jmpImm(i.op, p(i.a), i.b.imm, `b${i.target}`);
           else i.w32 ? b.jmp32Reg(i.op, p(i.a), p(i.b), `b${i.target}`) : b.jmpReg(i.op, p(i.a), p(i.b), `b${i.target}`);
           break;
       }
       while (slotPos.length < b.length) slotPos.push(i.pos);
     }
+  }
+  for (const j of jumps) {
+    const rel = (starts.get(j.target) ?? j.at + 1) - (j.at + 1);
+    if (rel > JUMP_MAX || rel < -JUMP_MAX - 1) throw new JumpOutOfRange(j.pos, rel);
   }
   const lines: LineRecord[] = [];
   slotPos.forEach((pos, off) => {

@@ -27,6 +27,11 @@ import { taskStorageCall } from './task-storage.js';
 import { logCall, logCallMisuse } from './log.js';
 import { loopCall } from './loop.js';
 import { coreCall, isCoreFunction } from './core.js';
+import { packetCtxCall } from './packet-helpers.js';
+import { innerMapCall, moreMapCall } from './maps-more-calls.js';
+import { isMoreMap } from './maps-more.js';
+import { isSpinLockMethod, spinLockCall } from './spin-lock.js';
+import { unsupportedExpression } from './unsupported.js';
 
 export const ARITH: Partial<Record<ts.SyntaxKind, BinOp>> = {
   [ts.SyntaxKind.PlusToken]: 'add', [ts.SyntaxKind.MinusToken]: 'sub', [ts.SyntaxKind.AsteriskToken]: 'mul',
@@ -160,6 +165,8 @@ export function lowerExpr(L: Lowerer, node0: ts.Expression, want?: Ty): Val {
   if (ts.isConditionalExpression(node) || ts.isBinaryExpression(node)) return lowerCondValue(L, node, want);
   if (ts.isTaggedTemplateExpression(node)) return logCall(L, node);
   if (ts.isNonNullExpression(node)) return L.fail('LK3001', 'the ! operator does not check for null: narrow with `if (v !== null)`', node);
+  const specific = unsupportedExpression(node);
+  if (specific) return L.fail(specific.code, specific.message, node);
   return L.fail('LK1001', `${ts.SyntaxKind[node.kind]} is not supported in *.bpf.ts`, node);
 }
 
@@ -264,7 +271,8 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
   // Context methods: ctx.header(T, off).
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(unwrap(callee.expression)) && isCtx(L, unwrap(callee.expression) as ts.Identifier)) {
     if (callee.name.text === 'header') return header(L, node);
-    const traced = tracingCtxCall(L, callee.name.text, node) ?? sysctlCtxCall(L, callee.name.text, node) ?? iterCtxCall(L, callee.name.text, node);
+    const traced = tracingCtxCall(L, callee.name.text, node) ?? sysctlCtxCall(L, callee.name.text, node) ?? iterCtxCall(L, callee.name.text, node)
+      ?? packetCtxCall(L, callee.name.text, node);
     if (traced) return traced;
     return L.fail('LK6001', `ctx.${callee.name.text}() is not supported in this version`, node);
   }
@@ -281,12 +289,15 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
   }
   // atomicAdd(ref | field, delta) and the other BPF_ATOMIC operations.
   if (ksym && isAtomic(name)) return atomicCall(L, name, node)!;
+  // v.value.lock.lock() / unlock(): bpf_spin_lock / bpf_spin_unlock (front/spin-lock.ts).
+  if (isSpinLockMethod(ksym)) return spinLockCall(L, name, node);
   // core.read(Task, task, 'tgid') and the other CO-RE reads and queries.
   if (ksym && isCoreFunction(ksym)) return coreCall(L, name, node);
   // bpf.loop(n, body, state?): the body becomes a callback subprogram.
   if (ksym && name === 'loop' && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) return loopCall(L, node);
   // Helpers: bpf.ktimeGetNs(), bpf.getSocketCookie(ctx), ...
-  if (ksym && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) {
+  // (Functions only: a map method may share a helper's name, e.g. DevMap.redirect.)
+  if (ksym && !(ksym.flags & ts.SymbolFlags.Method) && Object.prototype.hasOwnProperty.call(HELPER_BINDINGS, name)) {
     const helper = HELPER_BINDINGS[name as keyof typeof HELPER_BINDINGS];
     const id = helperId(helper);
     if (id === undefined) return L.fail('LK6001', `helper ${name} has no id`, node);
@@ -308,12 +319,17 @@ function call(L: Lowerer, node: ts.CallExpression, want?: Ty): Val {
   if (ksym && ts.isPropertyAccessExpression(callee)) {
     const recv = lowerExpr(L, callee.expression);
     if (recv.kind === 'map') return mapCall(L, recv.map, name, node);
+    // A map a map of maps' lookup returned: its template's methods through the pointer.
+    const inner = innerMapCall(L, recv, name, node);
+    if (inner) return inner;
   }
   void want;
   return L.fail('LK1001', `call of '${callee.getText()}' is not supported in this version`, node);
 }
 
 function mapCall(L: Lowerer, map: import('../ir/ir.js').MapRef, method: string, node: ts.CallExpression): Val {
+  // Queue/stack/bloom, redirect, socket, cgroup, stack-trace maps and maps of maps (front/maps-more-calls.ts).
+  if (isMoreMap(map.className)) return moreMapCall(L, map, method, node);
   const args = node.arguments;
   const valueOf = (e: ts.Expression, l: import('../ir/types.js').Layout): Operand =>
     l.kind === 'int' ? L.operand(lowerExpr(L, e, l), l, e).op : aggregate(L, e, l);
@@ -392,6 +408,15 @@ function prefix(L: Lowerer, node: ts.PrefixUnaryExpression, want?: Ty): Val {
 /** Where an assignment writes: a `let` local, memory (map value, header field, struct field, array element), or a ctx field. */
 type Place = { kind: 'local'; vreg: VReg } | { kind: 'mem'; mem: Mem & { layout: IntTy }; access?: IntTy };
 
+/** The rodata() global whose `.value` (or a field or element of it) `t` designates. */
+function rodataRoot(L: Lowerer, t: ts.Expression): ts.Identifier | undefined {
+  for (let e = unwrap(t); ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e); e = unwrap(e.expression)) {
+    const base = unwrap(e.expression);
+    if (ts.isPropertyAccessExpression(e) && e.name.text === 'value' && ts.isIdentifier(base) && globalOf(L.mod, L.symbolOf(base))?.section === '.rodata') return base;
+  }
+  return undefined;
+}
+
 function placeTy(p: Place): Ty {
   return p.kind === 'local' ? p.vreg.ty : p.mem.layout;
 }
@@ -414,6 +439,11 @@ function place(L: Lowerer, target: ts.Expression): Place {
     if (field.length) return L.fail('LK3010', `assign the elements of '${t.getText()}' one by one`, t);
     if (!L.writable.has(t.name.text)) return L.fail('LK3006', `context field '${t.name.text}' is read-only for this program kind`, t);
     return { kind: 'mem', mem: { base: L.b.ctx, off: field.off, layout: field.ty }, ...(field.access ? { access: field.access } : {}) };
+  }
+  // `(g as unknown as { value: u16 }).value = 1` gets past tsc (TS2540) but not the kernel: .rodata is frozen.
+  const g = rodataRoot(L, t);
+  if (g) {
+    return L.fail('LK4009', `'${g.text}' is a rodata() global, read-only in the kernel: set it from userspace before load (BpfObject.load(o, { rodata: { ${g.text}: ... } })) or declare it with data()`, t);
   }
   if (ts.isPropertyAccessExpression(t) || ts.isElementAccessExpression(t)) {
     const m = memOf(L, t);

@@ -42,7 +42,11 @@ export type Local =
   /** An unrolled loop's counter in one iteration: a typed constant (`i: u32` is 3 here). */
   | { readonly kind: 'fixed'; readonly value: bigint; readonly ty: IntTy };
 
-export interface Loop { readonly brk: Block; readonly cont: Block }
+/**
+ * Where `break`/`continue` go. A `switch` pushes one too (`isSwitch`): its `break` ends the switch, its
+ * `cont` is the enclosing loop's (`continue` is refused when there is none).
+ */
+export interface Loop { readonly brk: Block; readonly cont: Block; readonly isSwitch?: boolean; readonly noContinue?: boolean }
 
 /** A user function call being inlined: where its `return` goes and what it returns. */
 export interface InlineFrame { readonly fn: ts.Node; readonly result: VReg | null; readonly exit: Block; readonly loops: number }

@@ -13,6 +13,7 @@ import { layoutOfExpr } from './layout.js';
 import type { IndexTerm, Lowerer, Mem } from './lower.js';
 import { isCtx, lowerExpr } from './expressions.js';
 import { coreReadInPlace } from './core.js';
+import { checkPacketFresh } from './packet-stale.js';
 
 function unwrap(node: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isNonNullExpression(node)) node = node.expression;
@@ -117,6 +118,7 @@ function memOfBase(L: Lowerer, e0: ts.Expression, use: ts.Node): Mem | undefined
   // Map-value pointers are reached through `.value`; header views and stack structs directly.
   if (v.ty.ptr === 'map_value' || v.ty.ptr === 'map_value_or_null') return undefined;
   const p = checkedPointer(L, e, use, v)!;
+  checkPacketFresh(L, p.reg, use, e.getText());
   return { base: p.reg, off: 0, layout: p.pointee };
 }
 
@@ -380,8 +382,9 @@ const MAX_PACKET_OFF = 0xffff;
  * bound (packets are shorter than that; the view is null otherwise).
  */
 export function header(L: Lowerer, node: ts.CallExpression): ReturnType<typeof lowerExpr> {
-  const fields = PACKET_FIELDS[L.ctxKind];
-  if (!fields) return L.fail('LK6001', `ctx.header() needs direct packet access (xdp, tc, cgroupSkb), not ${L.ctxKind}`, node);
+  // Socket filters share __sk_buff but the kernel gives them no data/data_end (sk_filter_is_valid_access).
+  const fields = L.programKind === 'socketFilter' ? undefined : PACKET_FIELDS[L.ctxKind];
+  if (!fields) return L.fail('LK6001', `ctx.header() needs direct packet access (xdp, tc, cgroupSkb), not ${L.programKind || L.ctxKind}: use ctx.loadBytes(T, offset)`, node);
   const [tArg, offArg] = node.arguments;
   if (!tArg || !offArg) return L.fail('LK1001', 'ctx.header(T, offset) takes a layout and an offset', node);
   const l = layoutOfExpr(L.checker, tArg);

@@ -17,6 +17,10 @@ import { helperId } from '@lockne/obj';
 import { findRecordLeaks } from '../ir/record-leaks.js';
 import { logGlobals } from './log.js';
 import { declareKernelStruct, kernelStructOfExpr } from './core.js';
+import { declareMoreMap, isMoreMap } from './maps-more.js';
+import { SPIN_LOCK, SPIN_UNLOCK, spinLockMapProblem } from './spin-lock.js';
+import { findSpinLockMisuse } from '../ir/spin-locks.js';
+import { importProblem } from './imports.js';
 
 const RESERVE = helperId('bpf_ringbuf_reserve')!;
 const RELEASE: ReadonlySet<number> = new Set([helperId('bpf_ringbuf_submit')!, helperId('bpf_ringbuf_discard')!]);
@@ -146,6 +150,8 @@ function declareMap(info: ModuleInfo, name: string, e: ts.NewExpression, at: ts.
     }
     return { name, kind: cls === 'SkStorage' ? 'skStorage' : 'taskStorage', key: INT.i32, value, maxEntries: 0, className: cls, flags: 1 };
   }
+  // Queue/stack/bloom, redirect, socket, cgroup, stack-trace maps and maps of maps (front/maps-more.ts).
+  if (isMoreMap(cls)) return declareMoreMap(info, name, cls!, e, at, (inner, innerName) => declareMap(info, innerName, inner, inner));
   if (cls === 'ProgramArray') {
     let bad = false;
     const maxEntries = maxEntriesOf(info, e, (m, n) => { bad = true; info.diags.report('LK4005', m, pos(n)); });
@@ -236,6 +242,7 @@ function lowerProgram(info: ModuleInfo, name: string, kind: string, call: ts.Cal
     for (const leak of findRecordLeaks(f, RESERVE, RELEASE)) {
       info.diags.report('LK3004', `the ring buffer record reserved at line ${leak.reservedAt.line} can reach this return neither submitted nor discarded`, leak.at);
     }
+    for (const m of findSpinLockMisuse(f, SPIN_LOCK, SPIN_UNLOCK)) info.diags.report('LK3005', m.message, m.at);
   }
   return { name, section: k.section(call.arguments), progType: k.progType, ir, subprograms: L.subprograms };
 }
@@ -253,7 +260,13 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
     return { file: info.file, line: line + 1, column: character + 1, text: '' };
   };
   for (const st of info.sf.statements) {
-    if (ts.isImportDeclaration(st) || ts.isTypeAliasDeclaration(st) || (ts.isFunctionDeclaration(st) && st.body) || ts.isInterfaceDeclaration(st) || ts.isEmptyStatement(st)) continue;
+    if (ts.isImportDeclaration(st)) {
+      const why = importProblem(info.checker, st);
+      if (why) info.diags.report('LK1010', why, posOf(st.moduleSpecifier));
+      continue;
+    }
+    // Enums are compile-time constants: members are read through the checker where they are used.
+    if (ts.isTypeAliasDeclaration(st) || (ts.isFunctionDeclaration(st) && st.body) || ts.isInterfaceDeclaration(st) || ts.isEnumDeclaration(st) || ts.isEmptyStatement(st)) continue;
     if (ts.isVariableStatement(st)) {
       const exported = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false;
       const isConst = !!(st.declarationList.flags & ts.NodeFlags.Const);
@@ -310,7 +323,15 @@ export function lowerModule(info: ModuleInfo): ModuleIr {
       }
       continue;
     }
+    if (ts.isClassDeclaration(st)) { info.diags.report('LK1003', `class ${st.name?.text ?? ''} is not supported: declare its data with struct() and its behaviour with functions`, posOf(st)); continue; }
+    if (ts.isThrowStatement(st) || ts.isTryStatement(st)) { info.diags.report('LK1004', `${ts.isThrowStatement(st) ? 'throw' : 'try'} is not supported in *.bpf.ts`, posOf(st)); continue; }
     info.diags.report('LK1001', `${ts.SyntaxKind[st.kind]} is not supported at the top level`, posOf(st));
+  }
+  // Spin locks only where the kernel looks for them (one, top level, hash/array/storage values).
+  for (const m of maps) {
+    const why = spinLockMapProblem(m);
+    const at = declared.get(m.name);
+    if (why && at) info.diags.report('LK3005', why, posOf(at));
   }
   // Programs after maps, so a program may use a map declared below it.
   if (license !== undefined) info.license = license;

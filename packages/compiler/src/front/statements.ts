@@ -9,6 +9,8 @@ import { layoutOfTypeNode } from './layout.js';
 import { aggregate } from './memory.js';
 import type { Lowerer } from './lower.js';
 import { moduleConstOf } from './constants.js';
+import { unsupportedStatement } from './unsupported.js';
+import { forOfStatement } from './for-of.js';
 
 export function lowerStatements(L: Lowerer, stmts: readonly ts.Statement[]): void {
   for (const s of stmts) lowerStatement(L, s);
@@ -22,13 +24,18 @@ export function lowerStatement(L: Lowerer, s: ts.Statement): void {
   if (ts.isIfStatement(s)) return ifStatement(L, s);
   if (ts.isReturnStatement(s)) return returnStatement(L, s);
   if (ts.isForStatement(s)) return forStatement(L, s);
+  if (ts.isSwitchStatement(s)) return switchStatement(L, s);
   if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
     const loop = L.loops.length > (L.inline[L.inline.length - 1]?.loops ?? 0) ? L.loops[L.loops.length - 1] : undefined;
-    if (!loop || s.label) return L.fail('LK1001', 'break/continue only without labels, inside a for loop', s);
+    if (!loop || s.label) return L.fail('LK1001', 'break/continue only without labels, inside a for loop or (break) a switch', s);
+    if (ts.isContinueStatement(s) && loop.noContinue) return L.fail('LK1001', 'continue inside a switch needs an enclosing for loop', s);
     return L.b.terminate({ op: 'br', target: ts.isBreakStatement(s) ? loop.brk : loop.cont, pos: L.pos(s) });
   }
   if (ts.isEmptyStatement(s)) return;
   if (ts.isWhileStatement(s) || ts.isDoStatement(s)) return L.fail('LK5003', 'use a for loop with constant bounds (or bpf.loop)', s);
+  if (ts.isForOfStatement(s)) return forOfStatement(L, s);
+  const specific = unsupportedStatement(s);
+  if (specific) return L.fail(specific.code, specific.message, s);
   L.fail('LK1001', `${ts.SyntaxKind[s.kind]} is not supported in *.bpf.ts`, s);
 }
 
@@ -97,6 +104,44 @@ function ifStatement(L: Lowerer, s: ts.IfStatement): void {
   // `if (v === null) return ...;` narrows v for the rest of the block.
   if (!thenFalls && elseFalls) for (const v of whenFalse) L.narrowed.add(v);
   if (thenFalls && !elseFalls) for (const v of whenTrue) L.narrowed.add(v);
+}
+
+/**
+ * `switch (x) { case 1: ...; case 2: ... }` over integer constants: a chain of equality tests on `x`
+ * (evaluated once), then the case bodies in source order, falling through as in JavaScript; `break`
+ * leaves the switch.
+ */
+function switchStatement(L: Lowerer, s: ts.SwitchStatement): void {
+  const pos = L.pos(s);
+  const v = lowerExpr(L, s.expression);
+  const { op: disc, ty } = L.operand(v, undefined, s.expression);
+  if (ty.kind !== 'int') return L.fail('LK1001', 'switch works on integers', s.expression);
+  const clauses = s.caseBlock.clauses;
+  const bodies = clauses.map(() => L.b.newBlock());
+  const end = L.b.newBlock();
+  let defaultBody: number | undefined;
+  clauses.forEach((c, i) => {
+    if (ts.isDefaultClause(c)) { defaultBody = i; return; }
+    const cv = lowerExpr(L, c.expression, ty);
+    if (cv.kind !== 'lit' && !(cv.kind === 'val' && cv.op.kind === 'const')) {
+      L.fail('LK1001', 'switch cases must be integer constants', c.expression);
+    }
+    const { op: k } = L.operand(cv, ty, c.expression);
+    const next = L.b.newBlock();
+    L.b.terminate({ op: 'cbr', cond: 'eq', a: disc, b: k, ty, t: bodies[i]!, f: next, pos: L.pos(c) });
+    L.b.setBlock(next);
+  });
+  L.b.terminate({ op: 'br', target: defaultBody === undefined ? end : bodies[defaultBody]!, pos });
+  const enclosing = L.loops.length > (L.inline[L.inline.length - 1]?.loops ?? 0) ? L.loops[L.loops.length - 1] : undefined;
+  L.loops.push(enclosing && !enclosing.noContinue ? { brk: end, cont: enclosing.cont, isSwitch: true } : { brk: end, cont: end, isSwitch: true, noContinue: true });
+  clauses.forEach((c, i) => {
+    L.b.setBlock(bodies[i]!);
+    lowerStatements(L, c.statements);
+    // Fall through into the next case's body, as JavaScript does (the last one to the end).
+    L.b.terminate({ op: 'br', target: bodies[i + 1] ?? end, pos: L.pos(c) });
+  });
+  L.loops.pop();
+  L.b.setBlock(end);
 }
 
 function returnStatement(L: Lowerer, s: ts.ReturnStatement): void {

@@ -11,6 +11,7 @@ import { ObjectWriter, type LineInfoInput } from '@lockne/obj';
 import type { CompiledFunction, CompiledModule } from '../compile.js';
 import type { MapRef } from '../ir/ir.js';
 import { CompilerBtf } from './btf-types.js';
+import { moreMapDef, type MapDefBody } from './maps-more.js';
 
 /** BPF_MAP_TYPE_* of each @lockne/kernel map class this version compiles. */
 const MAP_TYPES: Record<string, number> = { HashMap: 1, ArrayMap: 2, PerCpuHashMap: 5, PerCpuArrayMap: 6, LruHashMap: 9, LruPerCpuHashMap: 10, ProgramArray: 3, RingBuf: 27, LpmTrie: 11, SkStorage: 24, TaskStorage: 29 };
@@ -48,14 +49,18 @@ export function buildObject(m: CompiledModule, opts: BuildObjectOptions = {}): U
   const license = opts.license ?? m.license ?? 'GPL';
   const w = new ObjectWriter({ license, ...(opts.sourceFile ? { sourceFile: opts.sourceFile } : {}) });
   const types = new CompilerBtf(w.btf);
-  for (const map of m.maps) {
+  const mapDef = (map: MapRef): MapDefBody => {
+    // Queue/stack/bloom, redirect, socket, cgroup, stack-trace maps and maps of maps.
+    const more = moreMapDef(map, types, mapDef);
+    if (more) return more;
     // A ring buffer has no key or value (like clang's `__uint(type, BPF_MAP_TYPE_RINGBUF)` with max_entries only).
     // A ProgramArray takes sizes, not BTF types (the kernel refuses BTF key/value on fd arrays).
     const kv = map.kind === 'ringbuf' ? {} : map.kind === 'progArray' ? { keySize: 4, valueSize: 4 }
       : { keyType: types.layout(map.key), valueType: types.layout(map.value) };
     const flags = (MAP_FLAGS[map.className ?? ''] ?? 0) | (map.flags ?? 0);
-    w.addMap({ name: map.name, type: mapType(map), ...kv, maxEntries: map.maxEntries, ...(flags ? { flags } : {}) });
-  }
+    return { type: mapType(map), ...kv, maxEntries: map.maxEntries, ...(flags ? { flags } : {}) };
+  };
+  for (const map of m.maps) w.addMap({ name: map.name, ...mapDef(map) });
   // Globals as VARs of their DATASEC; program loads of them are LD_IMM64 relocations naming the variable.
   for (const g of m.globals ?? []) {
     w.addGlobal({ section: g.section, name: g.name, typeId: types.layout(g.layout), ...(g.section === '.bss' ? { size: g.bytes.byteLength } : { bytes: g.bytes }) });

@@ -22,10 +22,15 @@ export interface XdpContext extends PacketAccess {
   readonly rxQueueIndex: u32;
   /** xdp_md.egress_ifindex (devmap programs only; 5.9+) */
   readonly egressIfindex: u32;
-  /** bpf_xdp_adjust_head: grow (negative delta) or shrink the packet front. 0 or -errno. Invalidates header views. */
+  /**
+   * bpf_xdp_adjust_head: move the packet start by `delta` bytes: positive strips bytes from the front
+   * (14 drops an Ethernet header), negative prepends headroom (uninitialised). 0 or -errno.
+   * Invalidates header views (LK3002): take them again after the call. Kernel 4.10.
+   * @example if (ctx.adjustHead(14) !== 0n) return XdpAction.ABORTED;
+   */
   adjustHead(delta: i32 | number): i64;
-  /** bpf_xdp_adjust_tail: grow or shrink the packet end. 0 or -errno. Invalidates header views. */
+  /** bpf_xdp_adjust_tail: move the packet end by `delta` bytes (negative trims, positive grows into tailroom, 5.8). 0 or -errno. Invalidates header views. Kernel 4.18. */
   adjustTail(delta: i32 | number): i64;
-  /** bpf_xdp_adjust_meta: move data_meta. 0 or -errno. */
+  /** bpf_xdp_adjust_meta: move data_meta by `delta` (negative reserves metadata room before the packet). 0 or -errno. Invalidates header views. Kernel 4.15. */
   adjustMeta(delta: i32 | number): i64;
 }
