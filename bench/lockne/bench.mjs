@@ -114,7 +114,9 @@ export async function run({ quick, log }) {
 function summarise(f) {
   const out = [];
   for (const r of f.testRun) out.push({ measure: `${r.program}: test run, added ns (paired median)`, value: r.pairedAddedNs.median, goal: `≤ +${r.goalNs}`, met: r.met });
-  for (const r of f.bpfStats.rows.filter((x) => x.perPacket)) out.push({ measure: `${r.program}: routed traffic (bpf_stats), added ns per packet`, value: r.addedNs, goal: `≤ +${r.goalNs}`, met: r.met });
+  // Beyond the issue, which measures per-packet cost by test run: the hit path (a routed socket's packets),
+  // which a test run cannot reach, judged against the same figure.
+  for (const r of f.bpfStats.rows.filter((x) => x.perPacket)) out.push({ measure: `${r.program}: routed traffic (bpf_stats), added ns per packet`, value: r.addedNs, goal: `≤ +${r.goalNs}`, met: r.met, beyondIssue: true });
   for (const t of f.routing.tests) {
     out.push({ measure: `${t.test}: Lockne / SO_MARK (ratio of medians)`, value: t.lockneVsSomark.ratioOfMedians, goal: `within ±${GOAL_EQUAL * 100} %`, met: t.lockneVsSomark.met });
     if (t.addedLatency) out.push({ measure: `${t.test}: added latency over SO_MARK, SOCKS / Lockne`, value: t.addedLatency.factor, lockneAddedNs: t.addedLatency.lockneNs, socksAddedNs: t.addedLatency.socksNs, goal: `≥ ${GOAL_LATENCY_FACTOR}×`, met: t.addedLatency.met });
