@@ -114,7 +114,7 @@ export async function run({ quick, log }) {
   mkdirSync(OUT, { recursive: true });
   const names = programNames();
   const config = {
-    programs: names.length, repeat: quick ? 100_000 : 1_000_000, runs: quick ? 3 : 7, compiles: quick ? 1 : 5,
+    programs: names.length, repeat: quick ? 100_000 : 1_000_000, runs: quick ? 3 : 21, compiles: quick ? 1 : 5,
     clang: `clang ${CLANG_ARGS.join(' ')}`, clangVersion: spawnSync('clang', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0],
   };
   // The first compile of the process pays for TypeScript's start-up (lib files parsed once).
