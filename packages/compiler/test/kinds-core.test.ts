@@ -14,8 +14,8 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BpfObject, ensureBpffs, iterate } from '@lockne/bpf';
 import { BtfReader, CoreReloKind, parseObject } from '@lockne/obj';
-import { compile, formatDiagnostic } from '../src/index.js';
-import { compileSource } from './support/run.js';
+import { compile } from '../src/index.js';
+import { cString, compileSource, objectOf } from './support/run.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
 
 checkFdLeaks();
@@ -47,17 +47,8 @@ export const onExec = tracepoint('sched', 'sched_process_exec', (ctx) => {
 });
 `;
 
-function object(src: string, file = '/virtual/core.bpf.ts'): Uint8Array {
-  const r = compile(file, { source: HEAD + src });
-  assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
-  return r.object!;
-}
-
-const cstr = (b: ArrayLike<number>): string => {
-  const u = Uint8Array.from(b);
-  const end = u.indexOf(0);
-  return Buffer.from(end < 0 ? u : u.subarray(0, end)).toString();
-};
+const object = (src: string, file = '/virtual/core.bpf.ts'): Uint8Array => objectOf(HEAD + src, file);
+const cstr = cString;
 
 /** A copy of /bin/true under a name of our own: the exec's comm. */
 function probeBinary(dir: string): string {

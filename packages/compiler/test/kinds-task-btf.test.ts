@@ -14,8 +14,9 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { BpfObject, ensureBpffs, native } from '@lockne/bpf';
-import { compile, compileToInstructions, formatAsm, formatDiagnostic } from '../src/index.js';
+import { compileToInstructions, formatAsm, formatDiagnostic } from '../src/index.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { cString, objectOf } from './support/run.js';
 
 checkFdLeaks();
 
@@ -43,17 +44,8 @@ export const onExec = tpBtf('sched_process_exec', (ctx) => {
 });
 `;
 
-function object(src: string): Uint8Array {
-  const r = compile('/virtual/task-btf.bpf.ts', { source: HEAD + src });
-  assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
-  return r.object!;
-}
-
-const cstr = (b: ArrayLike<number>): string => {
-  const u = Uint8Array.from(b);
-  const end = u.indexOf(0);
-  return Buffer.from(end < 0 ? u : u.subarray(0, end)).toString();
-};
+const object = (src: string): Uint8Array => objectOf(HEAD + src, '/virtual/task-btf.bpf.ts');
+const cstr = cString;
 
 test('reads through getCurrentTaskBtf() are loads with CO-RE offsets, not probe_read', () => {
   const m = compileToInstructions('/virtual/task-btf.bpf.ts', { source: HEAD + EXEC });

@@ -2,12 +2,26 @@
 // (patching map fds into its LD_IMM64 slots) and hand it to the test.
 import assert from 'node:assert/strict';
 import { BpfMap, Program, bytes, u8, u16, u32, u64, i8, i16, i32, i64, type Codec } from '@lockne/bpf';
-import { compileToInstructions, formatDiagnostic, type CompiledProgram, type CompiledModule, type Layout } from '../../src/index.js';
+import { compile, compileToInstructions, formatDiagnostic, type CompiledProgram, type CompiledModule, type Layout } from '../../src/index.js';
 
 const CODECS: Record<string, Codec<number> | Codec<bigint>> = { u8, u16, u32, u64, i8, i16, i32, i64 };
 
 export function compileSource(source: string, file = '/virtual/test.bpf.ts'): CompiledModule {
   return compileToInstructions(file, { source });
+}
+
+/** The ELF object of `source`, insisting on no diagnostics. */
+export function objectOf(source: string, file = '/virtual/test.bpf.ts'): Uint8Array {
+  const r = compile(file, { source });
+  assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
+  return r.object!;
+}
+
+/** A NUL-terminated byte string (a `comm`, a path) as text. */
+export function cString(b: ArrayLike<number>): string {
+  const u = Uint8Array.from(b);
+  const end = u.indexOf(0);
+  return Buffer.from(end < 0 ? u : u.subarray(0, end)).toString();
 }
 
 /** Compile and insist on no diagnostics. */

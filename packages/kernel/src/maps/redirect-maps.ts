@@ -2,24 +2,19 @@
 // (4.15) and XSKMAP (4.18). Userspace fills the slots (ifindexes, CPU queue
 // sizes, AF_XDP socket fds); a program picks one with `redirect(key, flags)`,
 // bpf_redirect_map, and returns its result.
-import { MapDecl, type MapTypeName, type Pinning } from './common.js';
+import { MapDecl, type MapOptions, type MapTypeName } from './common.js';
 import type { u32, u64 } from '../ints.js';
 import type { TypeDesc } from '../types.js';
 import type { XdpAction } from '../context/xdp.js';
 import { u32 as u32Desc } from '../ints.js';
 import { kernelOnly } from '../kernel-only.js';
 
-/** Options of the redirect maps. `value` defaults to u32 (ifindex, queue size, socket fd). */
-export interface RedirectMapOptions<K, V> {
-  maxEntries: number;
-  /** DevMapHash only: the key layout (default u32). */
-  key?: TypeDesc<K>;
-  /** u32, or an 8-byte struct (struct bpf_devmap_val / bpf_cpumap_val: target and a program fd). */
-  value?: TypeDesc<V>;
-  flags?: number;
-  pinning?: Pinning;
-  name?: string;
-}
+/**
+ * Options of the redirect maps: the common ones. `key` is for DevMapHash only (default u32); `value`
+ * defaults to u32 (ifindex, queue size, socket fd) or an 8-byte struct (struct bpf_devmap_val /
+ * bpf_cpumap_val: target and a program fd).
+ */
+export type RedirectMapOptions<K, V> = MapOptions<K, V>;
 
 /** BPF_F_BROADCAST / BPF_F_EXCLUDE_INGRESS for DevMap(Hash).redirect (5.13). */
 export enum RedirectFlag {
