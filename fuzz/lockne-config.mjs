@@ -19,31 +19,17 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fuzzArgs } from './args.mjs';
 import { CONFIG_CORPUS, checkConfigCase, makeConfigCase } from '../apps/lockne/dist/src/config/fuzz.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CRASHES = path.join(here, 'crashes');
 
 function parseArgs(argv) {
-  const o = { seed: undefined, cases: 50000, workers: 2, slowMs: 1000, hangMs: 5000, repro: undefined, selftestHang: -1 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const value = () => inline ?? argv[++i];
-    const int = () => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < 0) throw new Error(`fuzz: ${flag} takes a non-negative integer`);
-      return v;
-    };
-    if (flag === '--seed') o.seed = int() >>> 0;
-    else if (flag === '--cases') o.cases = int();
-    else if (flag === '--workers') o.workers = Math.max(1, int());
-    else if (flag === '--slow-ms') o.slowMs = int();
-    else if (flag === '--hang-ms') o.hangMs = int();
-    else if (flag === '--repro') o.repro = value();
-    else if (flag === '--selftest-hang') o.selftestHang = int();
-    else throw new Error(`fuzz: unknown argument '${argv[i]}' (see the header of fuzz/lockne-config.mjs)`);
-  }
-  return o;
+  return fuzzArgs(argv, {
+    script: 'fuzz/lockne-config.mjs', ints: ['seed', 'cases', 'workers', 'slow-ms', 'hang-ms', 'selftest-hang'], strings: ['repro'],
+    defaults: { seed: undefined, cases: 50000, workers: 2, slowMs: 1000, hangMs: 5000, repro: undefined, selftestHang: -1 },
+  });
 }
 
 /**

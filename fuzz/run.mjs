@@ -17,6 +17,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fuzzArgs } from './args.mjs';
 import {
   DEFAULT_WEIGHTS, TARGETS, activeTargets, buildCorpus, check, failureSignature, haveClang, readReproducer, roundTrip, runFuzz, writeReproducer,
 } from '../packages/obj/dist/test/fuzz/index.js';
@@ -26,25 +27,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const CRASHES = path.join(here, 'crashes');
 
 function parseArgs(argv) {
-  const o = { seed: undefined, cases: 60000, workers: 2, targets: undefined, hangMs: 1000, repro: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const value = () => inline ?? argv[++i];
-    const int = () => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < 0) throw new Error(`fuzz: ${flag} takes a non-negative integer`);
-      return v;
-    };
-    if (flag === '--seed') o.seed = int() >>> 0;
-    else if (flag === '--cases') o.cases = int();
-    else if (flag === '--workers') o.workers = Math.max(1, int());
-    else if (flag === '--hang-ms') o.hangMs = int();
-    else if (flag === '--repro') o.repro = value();
-    else if (flag === '--targets') {
-      o.targets = value().split(',').filter(Boolean);
-      const bad = o.targets.filter((t) => !TARGETS.includes(t) || t === 'selftest');
-      if (bad.length || !o.targets.length) throw new Error(`fuzz: --targets takes names from ${TARGETS.filter((t) => t !== 'selftest').join(', ')}`);
-    } else throw new Error(`fuzz: unknown argument '${argv[i]}' (see the header of fuzz/run.mjs)`);
+  const o = fuzzArgs(argv, {
+    script: 'fuzz/run.mjs', ints: ['seed', 'cases', 'workers', 'hang-ms'], strings: ['targets', 'repro'],
+    defaults: { seed: undefined, cases: 60000, workers: 2, targets: undefined, hangMs: 1000, repro: undefined },
+  });
+  if (o.targets !== undefined) {
+    o.targets = o.targets.split(',').filter(Boolean);
+    const bad = o.targets.filter((t) => !TARGETS.includes(t) || t === 'selftest');
+    if (bad.length || !o.targets.length) throw new Error(`fuzz: --targets takes names from ${TARGETS.filter((t) => t !== 'selftest').join(', ')}`);
   }
   return o;
 }
