@@ -187,7 +187,15 @@ function identifier(L: Lowerer, node: ts.Identifier): Val {
     L.b.emit({ op: 'globalAddr', dst, global: g.name, pos: L.pos(node) });
     return { kind: 'val', op: reg(dst), ty: dst.ty };
   }
-  return constantOf(L, node) ?? L.fail('LK1001', `'${node.text}' is not a local, map or constant the compiler knows`, node);
+  const c = constantOf(L, node);
+  if (c) return c;
+  // A map or global of another *.bpf.ts module, reached through a function inlined from it.
+  const decl = sym?.valueDeclaration;
+  const home = decl?.getSourceFile();
+  if (decl && home && home !== L.mod.sf && ts.isVariableDeclaration(decl) && decl.initializer && (ts.isNewExpression(decl.initializer) || ts.isCallExpression(decl.initializer))) {
+    return L.fail('LK1001', `'${node.text}' is declared in ${home.fileName.split('/').pop()}: a program uses only its own module's maps and globals (declare it in ${L.mod.file.split('/').pop()}, or pass what the function needs as arguments)`, node);
+  }
+  return L.fail('LK1001', `'${node.text}' is not a local, map or constant the compiler knows`, node);
 }
 
 /** Enum members and literal-typed constants (XdpAction.PASS, TcAction.SHOT, ...). */

@@ -1,4 +1,5 @@
-// Calls of functions declared in the *.bpf.ts file. This version inlines every
+// Calls of functions declared in the *.bpf.ts file, or exported by another
+// *.bpf.ts module it imports (their positions keep their own file). This version inlines every
 // call (the body is lowered at the call site with its parameters bound to the
 // arguments): no bpf-to-bpf call, no func_info, and the verifier sees one frame.
 // Integer parameters are fresh locals (assignable, like in TS); pointers and
@@ -16,11 +17,13 @@ import { lowerStatements } from './statements.js';
 
 const MAX_DEPTH = 8;
 
-/** The user function a call targets, or undefined (not a call of a function declared in this file). */
+/** The user function a call targets: declared in this file or in an imported *.bpf.ts module; else undefined. */
 export function userFunction(L: Lowerer, callee: ts.Expression): ts.FunctionDeclaration | undefined {
   if (!ts.isIdentifier(callee)) return undefined;
   const d = L.symbolOf(callee)?.valueDeclaration;
-  return d && ts.isFunctionDeclaration(d) && d.body && d.getSourceFile() === L.mod.sf ? d : undefined;
+  if (!d || !ts.isFunctionDeclaration(d) || !d.body) return undefined;
+  const file = d.getSourceFile();
+  return file === L.mod.sf || (file.fileName.endsWith('.bpf.ts') && !file.isDeclarationFile) ? d : undefined;
 }
 
 /** A struct argument by reference: header views and stack structs as they are, map values/members through a pointer, literals built on the stack. */

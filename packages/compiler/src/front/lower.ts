@@ -102,11 +102,13 @@ export class Lowerer {
   }
 
   pos(node: ts.Node): SourcePos {
-    const sf = this.mod.sf;
+    // A function inlined from another *.bpf.ts module keeps its own file in diagnostics and line info.
+    const own = node.getSourceFile();
+    const sf = own ?? this.mod.sf;
     const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
     const starts = sf.getLineStarts();
     const text = sf.text.slice(starts[line], starts[line + 1] ?? sf.text.length).replace(/\r?\n$/, '');
-    return { file: this.mod.file, line: line + 1, column: character + 1, text };
+    return { file: sf === this.mod.sf ? this.mod.file : sf.fileName, line: line + 1, column: character + 1, text };
   }
 
   /** Record a diagnostic and abandon this function (the caller catches CompileAbort). */
