@@ -109,6 +109,24 @@ export const run = xdp((ctx) => {
   }
 });
 
+test('BloomFilter hashes: written as map_extra, and the kernel creates the map with that many hash functions', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  const src = `
+export const three = new BloomFilter<u32>({ maxEntries: 64, value: u32, hashes: 3 });
+export const dflt = new BloomFilter<u32>({ maxEntries: 64, value: u32 });
+export const run = xdp((ctx) => { three.push(1); dflt.push(1); return three.has(1) && dflt.has(1) ? XdpAction.PASS : XdpAction.DROP; });
+`;
+  const obj = BpfObject.load(objectOf(src), { requireBtf: true });
+  try {
+    assert.equal(obj.map('three').info().mapExtra, 3n, 'map_extra 3');
+    assert.equal(obj.map('dflt').info().mapExtra, 0n, 'no hashes: map_extra 0 (the kernel uses 5)');
+    assert.equal(obj.program('run').testRun({ data: PACKET }).retval, 2);
+  } finally {
+    obj.close();
+  }
+  assert.match(diagnosticsOf(`export const b = new BloomFilter<u32>({ maxEntries: 8, value: u32, hashes: 16 });`)[0] ?? '', /LK4005 BloomFilter 'b': hashes must be a constant 0\.\.15/);
+});
+
 test('DevMap / DevMapHash / CpuMap / XskMap.redirect: XDP_REDIRECT for a filled slot, the fallback action for an empty one', (t) => {
   if (skipUnless(t, needRoot())) return;
   const obj = BpfObject.load(objectOf(`

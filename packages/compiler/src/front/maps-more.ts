@@ -124,14 +124,17 @@ export function declareMoreMap(
     case 'QueueMap': case 'StackMap': case 'BloomFilter': {
       const value = layoutArg(0, 'value');
       if (!value) { report('LK3010', 'the value must be an integer width or a struct()/array() layout', at); return undefined; }
+      let hashes = 0;
       if (cls === 'BloomFilter') {
+        // `hashes` (1..15; 0 or absent: the kernel's 5) goes into map_extra.
         const h = option(e, 'hashes');
         const c = h && constExpr(info, h);
-        // map_extra needs ObjectWriter support in @lockne/obj (MapDefInput has no mapExtra yet).
-        if (h && (!c || c.value !== 0n)) report('LK6001', 'hashes (map_extra) is not written to the object by this version: leave it out (the kernel uses 5)', h);
+        if (h && (!c || c.value < 0n || c.value > 15n)) report('LK4005', 'hashes must be a constant 0..15 (0: the kernel default, 5)', h);
+        else if (c) hashes = Number(c.value);
       }
       // No key: a u8 placeholder keeps MapRef's shape (the ELF writer omits it).
-      return ref('hash', INT.u8, value, maxEntries(), flags());
+      const r = ref('hash', INT.u8, value, maxEntries(), flags());
+      return r && hashes ? { ...r, mapExtra: hashes } : r;
     }
     case 'DevMap': case 'CpuMap': case 'DevMapHash': {
       const hashed = cls === 'DevMapHash';

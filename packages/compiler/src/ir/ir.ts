@@ -29,6 +29,8 @@ export interface MapRef {
   readonly className?: string;
   /** BPF_F_* map_flags from the declaration's `flags:` option (e.g. 1, BPF_F_NO_PREALLOC). */
   readonly flags?: number;
+  /** map_extra (a BloomFilter's `hashes`). */
+  readonly mapExtra?: number;
 }
 
 /** One declared member of a kernel struct: `ptrTo` names the struct a pointer member points to (its value is a u64 address). */

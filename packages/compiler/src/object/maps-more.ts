@@ -21,7 +21,7 @@ export type MapDefBody = Omit<MapDefInput, 'name'>;
 export function moreMapDef(map: MapRef, types: CompilerBtf, base: (m: MapRef) => MapDefBody): MapDefBody | undefined {
   const cls = map.className === undefined ? undefined : MORE_MAPS[map.className];
   if (!cls) return undefined;
-  const common = { type: cls.type, maxEntries: map.maxEntries, ...(map.flags ? { flags: map.flags } : {}) };
+  const common = { type: cls.type, maxEntries: map.maxEntries, ...(map.flags ? { flags: map.flags } : {}), ...(map.mapExtra ? { mapExtra: map.mapExtra } : {}) };
   switch (cls.shape) {
     case 'valueOnly': return { ...common, valueType: types.layout(map.value) };
     case 'btf': return { ...common, keyType: types.layout(map.key), valueType: types.layout(map.value) };

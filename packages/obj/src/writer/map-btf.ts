@@ -68,6 +68,8 @@ export class MapBtf {
     add('max_entries', this.uint(m.maxEntries));
     if (m.flags) add('map_flags', this.uint(m.flags));
     if (m.numaNode !== undefined) add('numa_node', this.uint(m.numaNode));
+    // libbpf reads map_extra as __uint (PTR → ARRAY) or __ulong (ENUM); the first covers 32-bit values.
+    if (m.mapExtra !== undefined) add('map_extra', this.uint(m.mapExtra));
     if (m.pinning && m.pinning !== 'none') {
       if (inner) throw new RangeError(`${what}: an inner map definition cannot be pinned`);
       add('pinning', this.uint(1));

@@ -77,6 +77,8 @@ export interface MapDefInput {
   maxEntries: number;
   flags?: number;
   numaNode?: number;
+  /** map_extra (a bloom filter's hash count, ...), written as `__uint(map_extra, N)`: at most 32 bits. */
+  mapExtra?: number;
   /** 'byName' = LIBBPF_PIN_BY_NAME. */
   pinning?: 'none' | 'byName';
   /** Map of maps: the inner map definition (`__array(values, struct {...})`). */
