@@ -7,7 +7,8 @@
 // registers always hold the same bits.
 // @example  v2 = ldx [v6+0]; v3 = v2; v1 += v3; stx [v7+16], v2  →  v3 becomes v2
 import { liveSets } from './liveness.js';
-import { defs, mapRegs, uses, vr, type MFunction, type MInst } from './mir.js';
+import { defs, uses, type MFunction, type MInst } from './mir.js';
+import { renameMerged } from './merge-vregs.js';
 
 interface DefSite { readonly v: number; readonly inst: MInst; readonly liveAfter: ReadonlySet<number> }
 
@@ -51,16 +52,5 @@ export function coalesceByInterference(fn: MFunction): number {
       members.delete(d);
     }
   }
-  if (parent.size === 0) return 0;
-  let removed = 0;
-  for (const b of fn.blocks) {
-    b.insts = b.insts
-      .map((i) => mapRegs(i, (r) => (r.kind === 'v' && parent.has(r.v) ? vr(find(r.v)) : r)))
-      .filter((i) => {
-        const self = i.k === 'mov' && i.w64 && i.src.kind === 'v' && i.dst.kind === 'v' && i.src.v === i.dst.v;
-        if (self) removed++;
-        return !self;
-      });
-  }
-  return removed;
+  return renameMerged(fn, parent, find);
 }

@@ -6,7 +6,8 @@
 // covering every point where it is live), so disjoint hulls can never hold two
 // live values at once: the merge cannot change what any instruction reads.
 import { intervals } from './liveness.js';
-import { mapRegs, vr, type MFunction } from './mir.js';
+import type { MFunction } from './mir.js';
+import { renameMerged } from './merge-vregs.js';
 
 /** Merge copy-related vregs in place; returns how many moves were removed. */
 export function coalesceCopies(fn: MFunction): number {
@@ -31,16 +32,5 @@ export function coalesceCopies(fn: MFunction): number {
       hull.set(a, { start: Math.min(ha.start, hd.start), end: Math.max(ha.end, hd.end) });
     }
   }
-  if (parent.size === 0) return 0;
-  let removed = 0;
-  for (const b of fn.blocks) {
-    b.insts = b.insts
-      .map((i) => mapRegs(i, (r) => (r.kind === 'v' && parent.has(r.v) ? vr(find(r.v)) : r)))
-      .filter((i) => {
-        const self = i.k === 'mov' && i.w64 && i.src.kind === 'v' && i.dst.kind === 'v' && i.src.v === i.dst.v;
-        if (self) removed++;
-        return !self;
-      });
-  }
-  return removed;
+  return renameMerged(fn, parent, find);
 }

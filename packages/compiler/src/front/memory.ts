@@ -420,12 +420,6 @@ export function header(L: Lowerer, node: ts.CallExpression): ReturnType<typeof l
   L.b.emit({ op: 'ptradd', dst: q, base: p, off: konst(BigInt(layoutSize(l)), INT.u64), pos });
   L.b.terminate({ op: 'cbr', cond: 'gt', a: reg(q), b: reg(end), ty: ptr('packet'), t: nullB, f: okB, pos });
   const res = L.b.vreg(ptr('packet_or_null', l));
-  L.b.setBlock(okB);
-  L.b.emit({ op: 'copy', dst: res, src: reg(p), pos });
-  L.b.terminate({ op: 'br', target: join, pos });
-  L.b.setBlock(nullB);
-  L.b.emit({ op: 'copy', dst: res, src: konst(0n, res.ty), pos });
-  L.b.terminate({ op: 'br', target: join, pos });
-  L.b.setBlock(join);
+  L.b.joinValues(res, [[okB, reg(p)], [nullB, konst(0n, res.ty)]], join, pos);
   return { kind: 'val', op: reg(res), ty: res.ty };
 }

@@ -105,13 +105,7 @@ function loadBytes(L: Lowerer, node: ts.CallExpression): Val {
   const none = L.b.newBlock();
   const join = L.b.newBlock();
   L.b.terminate({ op: 'cbr', cond: 'ne', a: reg(r), b: konst(0n, INT.i64), ty: INT.i64, t: none, f: ok, pos });
-  L.b.setBlock(ok);
-  L.b.emit({ op: 'copy', dst: res, src: reg(slot), pos });
-  L.b.terminate({ op: 'br', target: join, pos });
-  L.b.setBlock(none);
-  L.b.emit({ op: 'copy', dst: res, src: konst(0n, res.ty), pos });
-  L.b.terminate({ op: 'br', target: join, pos });
-  L.b.setBlock(join);
+  L.b.joinValues(res, [[ok, reg(slot)], [none, konst(0n, res.ty)]], join, pos);
   return { kind: 'val', op: reg(res), ty: res.ty };
 }
 

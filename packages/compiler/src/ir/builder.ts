@@ -1,6 +1,6 @@
 // Builds an IrFunction block by block; the front end's only way to emit IR.
 import type { SourcePos } from '../diagnostics.js';
-import type { Block, Inst, IrFunction, Terminator, VReg } from './ir.js';
+import type { Block, Inst, IrFunction, Operand, Terminator, VReg } from './ir.js';
 import { ptr, type Ty } from './types.js';
 
 /** What a function receives in R1 (a program's ctx by default) and R2..R5. */
@@ -58,6 +58,19 @@ export class IrBuilder {
     this.cur.term = t;
     if (t.op === 'br') this.targeted.add(t.target.id);
     if (t.op === 'cbr') { this.targeted.add(t.t.id); this.targeted.add(t.f.id); }
+  }
+
+  /**
+   * Join branches that each give `dst` a value: in every `[block, value]` copy the value and go to
+   * `join`, which becomes the current block (e.g. a pointer on one path, 0 on the other).
+   */
+  joinValues(dst: VReg, arms: ReadonlyArray<readonly [Block, Operand]>, join: Block, pos: SourcePos): void {
+    for (const [block, value] of arms) {
+      this.setBlock(block);
+      this.emit({ op: 'copy', dst, src: value, pos });
+      this.terminate({ op: 'br', target: join, pos });
+    }
+    this.setBlock(join);
   }
 
   finish(): IrFunction {
