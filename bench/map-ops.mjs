@@ -6,7 +6,7 @@
 // rewritten in place each op as the C loop rewrites its stack variables). The C side (c/map_ops.c) is one process per repetition, run in the
 // same round as the Node repetitions; the order rotates every round.
 // A fourth, reference-only row times the bare native call the map API ends
-// in (native.bpf3 on a fixed attr area, no BpfMap, no codecs): the ceiling
+// in (a native.boundBpf function on a fixed attr area, no BpfMap, no codecs): the ceiling
 // any JavaScript API on this binding can reach.
 import { BpfMap, BpfCmd, native, u32, u64 } from '../packages/bpf/dist/src/index.js';
 import { MapElemAttr } from '../packages/bpf/dist/src/sys/attrs.js';
@@ -53,23 +53,26 @@ function rawLoop(m, update, keys, key, value, n) {
 /**
  * The bare binding: MapElemAttr laid out once in an off-heap area, key and
  * value after it, the attr's pointers aimed at them once (native.addressOf),
- * then native.bpf3(cmd, area, size) per op: the call the map API ends in.
+ * a native function bound to the area (native.boundBpf), then one call per
+ * op with no argument: the call the map API ends in.
  */
 function floorLoop(m, update, keys, n) {
-  const area = new Uint8Array(new ArrayBuffer(96));
+  const area = new Uint8Array(new ArrayBuffer(128));
   const v = new DataView(area.buffer);
   const f = MapElemAttr.fields;
   const base = native.addressOf(area);
+  const CMD = MapElemAttr.size;
   v.setUint32(f.map_fd.offset, m.fd, true); // flags stay 0
-  v.setBigUint64(f.key.offset, base + 32n, true);
-  v.setBigUint64(f.value.offset, base + 64n, true);
-  const cmd = update ? BpfCmd.MAP_UPDATE_ELEM : BpfCmd.MAP_LOOKUP_ELEM;
+  v.setBigUint64(f.key.offset, base + 64n, true);
+  v.setBigUint64(f.value.offset, base + 96n, true);
+  v.setInt32(CMD, update ? BpfCmd.MAP_UPDATE_ELEM : BpfCmd.MAP_LOOKUP_ELEM, true);
+  const call = native.boundBpf(area, MapElemAttr.size, CMD);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    v.setUint32(32, k, true);
-    if (update) v.setUint32(64, i, true);
-    const ret = native.bpf3(cmd, area, MapElemAttr.size);
-    if (ret < 0) throw new Error(`bench: native bpf3 failed: ${ret}`);
+    v.setUint32(64, k, true);
+    if (update) v.setUint32(96, i, true);
+    const ret = call();
+    if (ret < 0) throw new Error(`bench: native boundBpf call failed: ${ret}`);
     if (++k === keys) k = 0;
   }
 }
@@ -124,7 +127,7 @@ export async function run({ bins, quick, log }) {
         libbpf: row('libbpf', api.libbpf, perSec(samples.libbpf), figures(samples.libbpf), cpuPerSec(samples.libbpf)),
         typed: row('node-typed', api.typed, perSec(samples.typed), figures(samples.typed), cpuPerSec(samples.typed)),
         raw: row('node-raw', api.raw, perSec(samples.raw), figures(samples.raw), cpuPerSec(samples.raw)),
-        floor: row('node-native-floor', 'bare `native.bpf3()` (reference)', perSec(samples.floor), figures(samples.floor), cpuPerSec(samples.floor)),
+        floor: row('node-native-floor', 'bare `native.boundBpf()` call (reference)', perSec(samples.floor), figures(samples.floor), cpuPerSec(samples.floor)),
       };
       cases.push({ case: c.label, op: c.op, rows: Object.values(rows) });
       for (const impl of ['typed', 'raw', 'floor']) {

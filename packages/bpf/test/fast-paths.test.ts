@@ -2,7 +2,7 @@
 // the ring buffer's onRecord mode (data area + offset + length), where records
 // written by BPF_PROG_TEST_RUN must arrive with their bytes, in order, across
 // the ring's wrap-around, with discarded records skipped; the raw batch walk
-// (BpfMap.lookupBatchRaw); and native.bpf3, the map element call.
+// (BpfMap.lookupBatchRaw); native.bpf3 and native.boundBpf, the map element calls.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -138,6 +138,39 @@ test('native.bpf3 runs the attr as laid out, pointers included; bad sizes are re
     assert.ok(native.bpf3(BpfCmd.MAP_LOOKUP_ELEM, area, MapElemAttr.size) < 0, 'an out-of-range key returns -errno');
     assert.throws(() => native.bpf3(BpfCmd.MAP_LOOKUP_ELEM, area, 200), (e: unknown) => e instanceof RangeError && /attrSize outside area/.test(e.message));
     assert.throws(() => native.bpf3(BpfCmd.MAP_LOOKUP_ELEM, new Uint32Array(8) as unknown as Uint8Array, 32), TypeError);
+  } finally {
+    m.close();
+  }
+});
+
+test('native.boundBpf: the command comes from the area, the attr as laid out; bad layouts are refused', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  const m = BpfMap.create({ type: 'ARRAY', key: u32, value: u64, maxEntries: 4, name: 'lk_boundbpf' });
+  try {
+    const area = new Uint8Array(new ArrayBuffer(128));
+    const base = native.addressOf(area);
+    const v = new DataView(area.buffer);
+    const f = MapElemAttr.fields;
+    const CMD = 40;
+    const call = native.boundBpf(area, MapElemAttr.size, CMD);
+    v.setUint32(f.map_fd.offset, m.fd, true);
+    v.setBigUint64(f.key.offset, base + 64n, true);
+    v.setBigUint64(f.value.offset, base + 96n, true);
+    v.setUint32(64, 1, true);
+    v.setBigUint64(96, 0xa1b2c3d4e5f60718n, true);
+    v.setInt32(CMD, BpfCmd.MAP_UPDATE_ELEM, true);
+    assert.equal(call(), 0);
+    assert.equal(m.get(1), 0xa1b2c3d4e5f60718n, 'the update landed in the map');
+    v.setBigUint64(96, 0n, true);
+    v.setInt32(CMD, BpfCmd.MAP_LOOKUP_ELEM, true);
+    assert.equal(call(), 0);
+    assert.equal(v.getBigUint64(96, true), 0xa1b2c3d4e5f60718n, 'the lookup wrote the value where the attr pointed');
+    v.setUint32(64, 9, true);
+    assert.ok(call() < 0, 'an out-of-range key returns -errno');
+    assert.throws(() => native.boundBpf(area, 200, CMD), (e: unknown) => e instanceof RangeError && /outside area/.test(e.message));
+    assert.throws(() => native.boundBpf(area, MapElemAttr.size, 8), (e: unknown) => e instanceof RangeError && /cmdOffset/.test(e.message), 'the command may not overlap the attr');
+    assert.throws(() => native.boundBpf(area, MapElemAttr.size, 126), RangeError);
+    assert.throws(() => native.boundBpf(new Uint32Array(8) as unknown as Uint8Array, 32, 32), TypeError);
   } finally {
     m.close();
   }

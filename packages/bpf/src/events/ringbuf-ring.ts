@@ -24,10 +24,16 @@ export const RINGBUF_DISCARD_BIT = 1 << 30;
 export const RINGBUF_HDR_SZ = 8;
 const LEN_MASK = ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
 
-// Record headers are read with Atomics.load on every architecture. It costs
-// ~10 ns per record here (bench/README.md), but a plain read's ordering would
-// rest on x86's TSO plus assumptions about what V8's JIT never reorders or
-// eliminates — not a guarantee we can test for.
+// How a record header is read. On x86-64 every load is an acquire load in
+// hardware (TSO: loads are not reordered with older loads, Intel SDM 8.2.2),
+// which is all smp_load_acquire() compiles to there; V8 keeps typed-array
+// loads in program order on its effect chain, and each header is read once
+// per lap of the ring with a callback or an Atomics.store in between, so no
+// load is merged or hoisted. So x64 reads headers with a plain load, as
+// libbpf's smp_load_acquire does; other architectures (arm64 reorders loads)
+// use Atomics.load, which costs a builtin call per record (~4 ns here,
+// bench/README.md "Ring buffer").
+const PLAIN_LOADS_ACQUIRE = process.arch === 'x64';
 
 /** Check a ring's data size: a power of two and a multiple of the page size. */
 export function checkRingSize(size: number, what: string): void {
@@ -58,6 +64,9 @@ export class RingbufMemory {
   readonly #data: number;
   /** The data area, both mappings (2 × size bytes): what consumeRaw hands out. */
   readonly data: Uint8Array;
+  /** consumer_pos as far as the running drain has consumed, and as last published. */
+  #position = 0;
+  #published = 0;
 
   constructor(fd: number, size: number, what: string) {
     checkRingSize(size, what);
@@ -93,105 +102,93 @@ export class RingbufMemory {
   /**
    * Deliver committed records in order as views of the mapped data (valid
    * only during `deliver`: once consumer_pos moves past a record the kernel
-   * may overwrite it). Discarded records are skipped; a BUSY record ends the
-   * batch. At most one ring's worth of bytes per call, so a producer faster
-   * than us cannot starve the event loop (a level-triggered wake follows).
-   * `stop()` is asked after each record (reader closed inside a callback).
-   *
-   * consumer_pos is published every eighth of the ring and when the call
-   * ends (also when `deliver` throws: that record counts as consumed). A
-   * 64-bit Atomics.store costs a BigInt; per record it was half the cost of
-   * reading one, while an eighth of the ring frees space for the kernel soon
-   * enough.
+   * may overwrite it). Same ordering, batching and stop rules as consumeRaw().
    */
   consume(deliver: (view: Uint8Array) => void, stop: () => boolean): number {
-    let cons = Number(Atomics.load(this.#cons, 0));
-    let published = cons;
-    let delivered = 0;
-    let budget = this.size;
-    const every = this.size / 8;
-    try {
-      for (;;) {
-        // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
-        const prod = Number(Atomics.load(this.#prod, 0));
-        if (cons >= prod) return delivered;
-        while (cons < prod) {
-          const off = cons % this.size;
-          // acquire: pairs with xchg(&hdr->len, ...) in bpf_ringbuf_commit.
-          const len = Atomics.load(this.#words, (this.#data + off) >> 2);
-          if (len & RINGBUF_BUSY_BIT) return delivered;
-          const sampleLen = len & LEN_MASK;
-          const span = recordSpan(sampleLen);
-          if (span > prod - cons) {
-            throw new BpfError(`${this.#what}: corrupt record header at position ${cons} (length ${sampleLen}, ${prod - cons} bytes published)`);
-          }
-          cons += span;
-          if (!(len & RINGBUF_DISCARD_BIT)) {
-            delivered++;
-            deliver(new Uint8Array(this.#producer, this.#data + off + RINGBUF_HDR_SZ, sampleLen));
-          }
-          if (cons - published >= every) {
-            // release: the kernel's smp_load_acquire(&rb->consumer_pos) may now reuse the space.
-            Atomics.store(this.#cons, 0, BigInt(cons));
-            published = cons;
-          }
-          budget -= span;
-          if (stop() || budget <= 0) return delivered;
-        }
-      }
-    } finally {
-      if (cons !== published) Atomics.store(this.#cons, 0, BigInt(cons)); // release, as above
-    }
+    const buffer = this.#producer;
+    const base = this.#data;
+    return this.consumeRaw((_data, offset, length) => deliver(new Uint8Array(buffer, base + offset, length)), stop);
   }
 
   /**
-   * consume() without a view per record: `deliver(data, offset, length)`
-   * gets the data area (allocated once) and where the record's bytes are.
-   * The area is mapped twice back to back, so a record that wraps the end is
-   * still contiguous. Same ordering, batching and stop rules as consume().
+   * Deliver committed records in order without a view per record:
+   * `deliver(data, offset, length)` gets the data area (allocated once) and
+   * where the record's bytes are. The area is mapped twice back to back, so a
+   * record that wraps the end is still contiguous. Valid only during
+   * `deliver`. Discarded records are skipped; a BUSY record ends the batch.
+   * At most one ring's worth of bytes per call, so a producer faster than us
+   * cannot starve the event loop (a level-triggered wake follows). `stop()`
+   * is asked after each record (reader closed inside a callback).
+   *
+   * consumer_pos is published every eighth of the ring, after the record
+   * that crosses the mark has been delivered, and when the call ends (also
+   * when `deliver` throws: that record counts as consumed). A 64-bit
+   * Atomics.store costs a BigInt; per record it was half the cost of reading
+   * one, while an eighth of the ring frees space for the kernel soon enough.
    */
   consumeRaw(deliver: (data: Uint8Array, offset: number, length: number) => void, stop: () => boolean): number {
+    try {
+      return this.#drain(deliver, stop);
+    } finally {
+      // release: the kernel's smp_load_acquire(&rb->consumer_pos) may now reuse the space.
+      if (this.#position !== this.#published) this.#publish(this.#position);
+    }
+  }
+
+  /** consumer_pos = pos (release). */
+  #publish(pos: number): void {
+    Atomics.store(this.#cons, 0, BigInt(pos));
+    this.#published = pos;
+  }
+
+  // The loop of consumeRaw, kept out of its try/finally: the JIT keeps
+  // values that live across a try block in memory, not in registers.
+  // #position tracks how far it got, for the finally to publish.
+  #drain(deliver: (data: Uint8Array, offset: number, length: number) => void, stop: () => boolean): number {
     const words = this.#words;
     const base = this.#data;
     const data = this.data;
     const size = this.size;
     const mask = size - 1;
-    let cons = Number(Atomics.load(this.#cons, 0));
-    let published = cons;
-    let delivered = 0;
-    let budget = size;
     const every = size / 8;
-    try {
-      for (;;) {
-        // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
-        const prod = Number(Atomics.load(this.#prod, 0));
-        if (cons >= prod) return delivered;
-        let off = cons % size;
-        while (cons < prod) {
-          // acquire: pairs with xchg(&hdr->len, ...) in bpf_ringbuf_commit.
-          const len = Atomics.load(words, (base + off) >>> 2);
-          if (len & RINGBUF_BUSY_BIT) return delivered;
-          const sampleLen = len & LEN_MASK;
-          const span = (sampleLen + RINGBUF_HDR_SZ + 7) & ~7;
-          if (span > prod - cons) {
-            throw new BpfError(`${this.#what}: corrupt record header at position ${cons} (length ${sampleLen}, ${prod - cons} bytes published)`);
-          }
-          cons += span;
-          if (!(len & RINGBUF_DISCARD_BIT)) {
-            delivered++;
-            deliver(data, off + RINGBUF_HDR_SZ, sampleLen);
-          }
-          off = (off + span) & mask;
-          if (cons - published >= every) {
-            Atomics.store(this.#cons, 0, BigInt(cons)); // release, as in consume()
-            published = cons;
-          }
-          budget -= span;
-          if (budget <= 0 || stop()) return delivered;
+    const plain = PLAIN_LOADS_ACQUIRE;
+    const start = Number(Atomics.load(this.#cons, 0));
+    const limit = start + size;
+    let cons = start;
+    let published = start;
+    let delivered = 0;
+    this.#position = start;
+    this.#published = start;
+    for (;;) {
+      // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
+      const prod = Number(Atomics.load(this.#prod, 0));
+      const end = prod < limit ? prod : limit;
+      if (cons >= end) return delivered;
+      let off = cons % size;
+      while (cons < end) {
+        // acquire: pairs with xchg(&hdr->len, ...) in bpf_ringbuf_commit.
+        const at = (base + off) >>> 2;
+        const len = plain ? words[at]! : Atomics.load(words, at);
+        if (len & RINGBUF_BUSY_BIT) return delivered;
+        const sampleLen = len & LEN_MASK;
+        const span = (sampleLen + RINGBUF_HDR_SZ + 7) & ~7;
+        if (span > prod - cons) {
+          throw new BpfError(`${this.#what}: corrupt record header at position ${cons} (length ${sampleLen}, ${prod - cons} bytes published)`);
         }
+        const recordOffset = off + RINGBUF_HDR_SZ;
+        cons += span;
+        off = (off + span) & mask;
+        this.#position = cons;
+        if (!(len & RINGBUF_DISCARD_BIT)) {
+          delivered++;
+          deliver(data, recordOffset, sampleLen);
+        }
+        if (cons - published >= every) {
+          this.#publish(cons);
+          published = cons;
+        }
+        if (stop()) return delivered;
       }
-    } finally {
-      if (cons !== published) Atomics.store(this.#cons, 0, BigInt(cons)); // release, as above
     }
   }
 

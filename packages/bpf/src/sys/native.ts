@@ -27,6 +27,12 @@ export interface NativeBinding {
    * is: its pointer fields already hold absolute addresses (addressOf).
    */
   bpf3(cmd: number, area: Uint8Array, attrSize: number): number;
+  /**
+   * A function doing bpf(cmd, area, attrSize) with cmd read from the int32 at
+   * area + cmdOffset: no argument to convert per call. `area` must be a view
+   * over `new ArrayBuffer(n)` (off-heap, never moves); the function keeps it alive.
+   */
+  boundBpf(area: Uint8Array, attrSize: number, cmdOffset: number): () => number;
   /** Address of a view's first byte; only for off-heap memory that never moves. */
   addressOf(view: Bytes): bigint;
   /** `pointers` patches addresses into attr like bpf()'s (config1 = uprobe_path / kprobe_func). */

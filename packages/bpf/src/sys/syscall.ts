@@ -53,9 +53,10 @@ export type MapElemCmd = 'MAP_LOOKUP_ELEM' | 'MAP_UPDATE_ELEM' | 'MAP_DELETE_ELE
 // The map element hot path has an attr area of its own: key at E_KEY, value
 // at E_VALUE, and the attr's pointer fields holding their absolute addresses
 // (the area is off-heap and never moves), so a call writes only what changed
-// since the last one (fd, flags, NULL-ness of key/value), copies the key (and
-// an update's value) in, and passes the area to native.bpf3: no encode, no
-// pointer list, three N-API arguments (bench/README.md).
+// since the last one (command, fd, flags, NULL-ness of key/value), copies the
+// key (and an update's value) in, and calls a native function bound to the
+// area (native.boundBpf): no encode, no pointer list, no N-API argument
+// (bench/README.md).
 const ELEM = MapElemAttr.fields;
 const O_FD = ELEM.map_fd.offset;
 const O_KEY = ELEM.key.offset;
@@ -63,16 +64,21 @@ const O_VALUE = ELEM.value.offset;
 const O_FLAGS = ELEM.flags.offset;
 const ELEM_SIZE = MapElemAttr.size;
 if (ELEM_SIZE > ATTR_MAX) throw new Error('MapElemAttr does not fit the lean-call area');
+// The command, read by the bound function; between the attr and the key slot.
+const O_CMD = ELEM_SIZE;
 const E_KEY = 64;
+if (O_CMD + 4 > E_KEY) throw new Error('MapElemAttr leaves no room for the command before the key slot');
 const E_VALUE = E_KEY + SLOT;
 const elemArea = new Uint8Array(new ArrayBuffer(E_VALUE + SLOT));
 const elemBase = native.addressOf(elemArea);
+const elemBpf = native.boundBpf(elemArea, ELEM_SIZE, O_CMD);
 // Address halves of the key and value slots, written as two u32 each.
 const KEY_LO = Number((elemBase + BigInt(E_KEY)) & 0xffffffffn);
 const KEY_HI = Number((elemBase + BigInt(E_KEY)) >> 32n);
 const VAL_LO = Number((elemBase + BigInt(E_VALUE)) & 0xffffffffn);
 const VAL_HI = Number((elemBase + BigInt(E_VALUE)) >> 32n);
 // What the area's attr holds now (-1: not yet written).
+let curCmd = -1;
 let curFd = -1;
 let curFlags = -1;
 let curKey = -1; // 1: points at the key slot, 0: NULL
@@ -112,6 +118,10 @@ export function bpfMapElem(cmd: MapElemCmd, fd: number, key: Uint8Array | null, 
 
 /** bpf(cmd) on the element area as staged: key and value already in their slots. */
 function elemCall(n: number, fd: number, hasKey: boolean, hasValue: boolean, flags: number): number {
+  if (n !== curCmd) {
+    put32(elemArea, O_CMD, n);
+    curCmd = n;
+  }
   if (fd !== curFd) {
     put32(elemArea, O_FD, fd >>> 0);
     curFd = fd;
@@ -132,8 +142,8 @@ function elemCall(n: number, fd: number, hasKey: boolean, hasValue: boolean, fla
     put32(elemArea, O_VALUE + 4, v ? VAL_HI : 0);
     curValue = v;
   }
-  let ret = native.bpf3(n, elemArea, ELEM_SIZE);
-  for (let i = 0; ret === -Errno.EINTR && i < RETRIES; i++) ret = native.bpf3(n, elemArea, ELEM_SIZE);
+  let ret = elemBpf();
+  for (let i = 0; ret === -Errno.EINTR && i < RETRIES; i++) ret = elemBpf();
   return ret;
 }
 
