@@ -32,6 +32,8 @@ export function emptySpec(btf: BtfReader, rootTypeId: number, kind: number): Cor
 
 /** u32 arithmetic, as libbpf's bit_offset field wraps. */
 export function u32(n: number): number {
+  // `>>> 0` is the same wrap for integers without a heap number per step.
+  if (Number.isInteger(n)) return n >>> 0;
   return ((n % 0x1_0000_0000) + 0x1_0000_0000) % 0x1_0000_0000;
 }
 

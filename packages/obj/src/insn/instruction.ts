@@ -22,14 +22,15 @@ export const INSN_SIZE = 8;
 export function encodeInstructions(insns: readonly Instruction[]): Uint8Array {
   const out = new Uint8Array(insns.length * INSN_SIZE);
   const view = new DataView(out.buffer);
-  insns.forEach((insn, i) => {
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i]!;
     const o = i * INSN_SIZE;
     checkField(insn, i);
     view.setUint8(o, insn.code);
     view.setUint8(o + 1, (insn.dst & 0x0f) | ((insn.src & 0x0f) << 4));
     view.setInt16(o + 2, insn.off, true);
     view.setInt32(o + 4, insn.imm, true);
-  });
+  }
   return out;
 }
 
@@ -53,13 +54,15 @@ export function decodeInstructions(bytes: Uint8Array): Instruction[] {
   return out;
 }
 
+// Runs for every instruction of every load: no closure per call.
+const bad = (index: number, what: string): RangeError => new RangeError(`instruction ${index}: ${what}`);
+
 function checkField(insn: Instruction, index: number): void {
-  const bad = (what: string) => new RangeError(`instruction ${index}: ${what}`);
-  if (!Number.isInteger(insn.code) || insn.code < 0 || insn.code > 0xff) throw bad(`code ${insn.code} is not a byte`);
-  if (!Number.isInteger(insn.dst) || insn.dst < 0 || insn.dst > 15) throw bad(`dst ${insn.dst} is not 0..15`);
-  if (!Number.isInteger(insn.src) || insn.src < 0 || insn.src > 15) throw bad(`src ${insn.src} is not 0..15`);
-  if (!Number.isInteger(insn.off) || insn.off < -32768 || insn.off > 32767) throw bad(`off ${insn.off} does not fit 16 bits`);
+  if (!Number.isInteger(insn.code) || insn.code < 0 || insn.code > 0xff) throw bad(index, `code ${insn.code} is not a byte`);
+  if (!Number.isInteger(insn.dst) || insn.dst < 0 || insn.dst > 15) throw bad(index, `dst ${insn.dst} is not 0..15`);
+  if (!Number.isInteger(insn.src) || insn.src < 0 || insn.src > 15) throw bad(index, `src ${insn.src} is not 0..15`);
+  if (!Number.isInteger(insn.off) || insn.off < -32768 || insn.off > 32767) throw bad(index, `off ${insn.off} does not fit 16 bits`);
   if (!Number.isInteger(insn.imm) || insn.imm < -0x80000000 || insn.imm > 0xffffffff) {
-    throw bad(`imm ${insn.imm} does not fit 32 bits`);
+    throw bad(index, `imm ${insn.imm} does not fit 32 bits`);
   }
 }

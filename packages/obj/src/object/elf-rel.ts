@@ -85,12 +85,14 @@ export function readElfRel(input: Uint8Array): ElfRel {
   if (bytes[5] !== 1 && bytes[5] !== 2) throw hdr(`unknown ELF data encoding ${bytes[5]}`, 5);
   const le = bytes[5] === 1;
   const view = new DataView(bytes.buffer, bytes.byteOffset, len);
+  // One Buffer over the file for decoding names (no view per name).
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, len);
   const u16 = (o: number): number => view.getUint16(o, le);
   const u32 = (o: number): number => view.getUint32(o, le);
   const u64 = (o: number, what: string, sec = ''): number => {
-    const v = view.getBigUint64(o, le);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ObjectParseError(`${what} 0x${v.toString(16)} is too large`, sec, o);
-    return Number(v);
+    const v = safeU64(view, o, le);
+    if (v < 0) throw new ObjectParseError(`${what} 0x${view.getBigUint64(o, le).toString(16)} is too large`, sec, o);
+    return v;
   };
   const type = u16(16);
   const machine = u16(18);
@@ -112,7 +114,7 @@ export function readElfRel(input: Uint8Array): ElfRel {
   for (let i = 0; i < shnum; i++) {
     const h = shoff + i * SHDR;
     const s = {
-      index: i, type: u32(h + 4), flags: Number(view.getBigUint64(h + 8, le) & 0xffffffffn),
+      index: i, type: u32(h + 4), flags: lo32(view, h + 8, le),
       offset: u64(h + 24, 'sh_offset'), size: u64(h + 32, 'sh_size'), link: u32(h + 40), info: u32(h + 44),
       entsize: u64(h + 56, 'sh_entsize'), headerOffset: h,
     };
@@ -126,18 +128,18 @@ export function readElfRel(input: Uint8Array): ElfRel {
   }
   const strtab = raw[shstrndx];
   if (shstrndx === 0 || !strtab || strtab.type !== SHT.STRTAB) throw hdr(`e_shstrndx ${shstrndx} is not a string table`, 62);
-  const sections = raw.map((s, i) => ({ ...s, name: cString(bytes, strtab, nameOffs[i]!, '', `name of section ${i}`, s.headerOffset) }));
+  const sections = raw.map((s, i) => ({ ...s, name: cString(text, strtab, nameOffs[i]!, '', 'section', i, s.headerOffset) }));
   let symtabIndex = 0;
   for (const s of sections) {
     if (s.type !== SHT.SYMTAB) continue;
     if (symtabIndex !== 0) throw new ObjectParseError('more than one symbol table', s.name, 0);
     symtabIndex = s.index;
   }
-  const symbols = symtabIndex === 0 ? [] : readSymbols(bytes, view, le, sections, sections[symtabIndex]!);
+  const symbols = symtabIndex === 0 ? [] : readSymbols(bytes, text, view, le, sections, sections[symtabIndex]!);
   return { littleEndian: le, bytes, sections, symtabIndex, symbols };
 }
 
-function readSymbols(bytes: Uint8Array, view: DataView, le: boolean, sections: readonly RelSection[], sec: RelSection): RelSymbol[] {
+function readSymbols(bytes: Uint8Array, text: Buffer, view: DataView, le: boolean, sections: readonly RelSection[], sec: RelSection): RelSymbol[] {
   if (sec.entsize !== SYM) throw new ObjectParseError(`symbol entry size ${sec.entsize} is not ${SYM}`, sec.name, 0);
   if (sec.size % SYM !== 0) throw new ObjectParseError(`size ${sec.size} is not a multiple of ${SYM}`, sec.name, 0);
   const strtab = sections[sec.link];
@@ -145,28 +147,51 @@ function readSymbols(bytes: Uint8Array, view: DataView, le: boolean, sections: r
   const out: RelSymbol[] = [];
   for (let i = 0, o = sec.offset; i < sec.size / SYM; i++, o += SYM) {
     const info = bytes[o + 4]!;
-    const value = view.getBigUint64(o + 8, le);
-    const size = view.getBigUint64(o + 16, le);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || size > BigInt(Number.MAX_SAFE_INTEGER)) {
+    const value = safeU64(view, o + 8, le);
+    const size = safeU64(view, o + 16, le);
+    if (value < 0 || size < 0) {
       throw new ObjectParseError(`symbol ${i} value/size is too large`, sec.name, i * SYM + 8);
     }
     out.push({
-      index: i, name: cString(bytes, strtab, view.getUint32(o, le), sec.name, `name of symbol ${i}`, i * SYM),
-      value: Number(value), size: Number(size), type: info & 0xf, bind: info >> 4, visibility: bytes[o + 5]! & 3,
+      index: i, name: cString(text, strtab, view.getUint32(o, le), sec.name, 'symbol', i, i * SYM),
+      value, size, type: info & 0xf, bind: info >> 4, visibility: bytes[o + 5]! & 3,
       shndx: view.getUint16(o + 6, le),
     });
   }
   return out;
 }
 
-/** The NUL-terminated string at `off` of string table `tab`. */
-function cString(bytes: Uint8Array, tab: Pick<RelSection, 'offset' | 'size'> & { name?: string }, off: number, where: string, what: string, at = 0): string {
-  if (off >= tab.size) throw new ObjectParseError(`${what}: string offset ${off} is outside ${tab.name ?? 'the string table'} (${tab.size} bytes)`, where, at);
-  const start = tab.offset + off;
-  const len = bytes.subarray(start, tab.offset + tab.size).indexOf(0);
-  if (len < 0) throw new ObjectParseError(`${what}: string at ${off} is not NUL-terminated`, where, at);
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, len).toString('utf8');
+// 64-bit fields as two 32-bit reads: the values that matter fit in a double,
+// and BigInt reads cost an allocation each (hundreds per object, in a cold process).
+/** Low 32 bits of the u64 at `o`. */
+function lo32(view: DataView, o: number, le: boolean): number {
+  return view.getUint32(le ? o : o + 4, le);
 }
+
+/** High 32 bits of the u64 at `o`. */
+function hi32(view: DataView, o: number, le: boolean): number {
+  return view.getUint32(le ? o + 4 : o, le);
+}
+
+/** The u64 at `o` as a number; -1 when it exceeds Number.MAX_SAFE_INTEGER. */
+function safeU64(view: DataView, o: number, le: boolean): number {
+  const hi = hi32(view, o, le);
+  return hi > 0x1fffff ? -1 : hi * 0x100000000 + lo32(view, o, le);
+}
+
+/**
+ * The NUL-terminated string at `off` of string table `tab`: the name of
+ * section or symbol `index`. (No subarray or Buffer per name, and the error
+ * text is only built on failure: this runs for every section and symbol.)
+ */
+function cString(text: Buffer, tab: Pick<RelSection, 'offset' | 'size'> & { name?: string }, off: number, where: string, of: 'section' | 'symbol', index: number, at = 0): string {
+  if (off >= tab.size) throw new ObjectParseError(`name of ${of} ${index}: string offset ${off} is outside ${tab.name ?? 'the string table'} (${tab.size} bytes)`, where, at);
+  const start = tab.offset + off;
+  const end = text.indexOf(0, start);
+  if (end < 0 || end >= tab.offset + tab.size) throw new ObjectParseError(`name of ${of} ${index}: string at ${off} is not NUL-terminated`, where, at);
+  return text.toString('utf8', start, end);
+}
+
 
 /** The bytes of a section (a view; zeros for SHT_NOBITS). */
 export function sectionBytes(elf: ElfRel, sec: RelSection): Uint8Array {
@@ -181,9 +206,9 @@ export function readRels(elf: ElfRel, sec: RelSection): RelEntry[] {
   const view = new DataView(elf.bytes.buffer, elf.bytes.byteOffset + sec.offset, sec.size);
   const out: RelEntry[] = [];
   for (let o = 0; o < sec.size; o += REL) {
-    const off = view.getBigUint64(o, elf.littleEndian);
-    const info = view.getBigUint64(o + 8, elf.littleEndian);
-    out.push({ offset: off > 0xffffffffn ? Number.MAX_SAFE_INTEGER : Number(off), type: Number(info & 0xffffffffn), sym: Number(info >> 32n) });
+    const le = elf.littleEndian;
+    const offset = hi32(view, o, le) !== 0 ? Number.MAX_SAFE_INTEGER : lo32(view, o, le);
+    out.push({ offset, type: lo32(view, o + 8, le), sym: hi32(view, o + 8, le) });
   }
   return out;
 }

@@ -76,9 +76,11 @@ export function linkProgram(main: Func, def: SectionDef, input: LinkInput): Prog
     }
     if (withLine) {
       if (li.length === 0) throw missing('line_info');
+      // Offsets are only checked here (decoding every file name and source
+      // line just to check it would cost a string per record).
       for (const r of li) {
-        btfString(btf, r.fileNameOff, `line_info of '${f.name}': file name`);
-        btfString(btf, r.lineOff, `line_info of '${f.name}': line text`);
+        checkBtfString(btf, r.fileNameOff, f.name, 'file name');
+        checkBtfString(btf, r.lineOff, f.name, 'line text');
         spec.lineInfo.push(r);
       }
     }
@@ -114,6 +116,11 @@ export function linkProgram(main: Func, def: SectionDef, input: LinkInput): Prog
   }
   spec.relocations.sort((a, b) => a.insn - b.insn);
   return spec;
+}
+
+/** Throw btfString's error when `off` is not a string offset of `btf`. */
+function checkBtfString(btf: BtfReader, off: number, func: string, what: string): void {
+  if (!Number.isInteger(off) || off < 0 || off >= btf.stringsLength) btfString(btf, off, `line_info of '${func}': ${what}`);
 }
 
 /** Where instruction `i` of `f` calls or points to, as (section, instruction), if it does. */
