@@ -9,9 +9,9 @@
 // // ... logs.close(); obj.close();
 import { ArgumentError, RingBufferReader, type BpfObject, type RingBufferOptions } from '@lockne/bpf';
 import { LOG_RECORD, LogLevel } from '@lockne/kernel';
-import { LOG_NAMES, type LogArgKind, type LogTemplate } from './front/log.js';
+import { LOG_NAMES, type LogArgKind, type LogTemplate } from './log-format.js';
 
-export type { LogTemplate, LogArgKind } from './front/log.js';
+export type { LogTemplate, LogArgKind } from './log-format.js';
 
 /** One decoded record. */
 export interface LogLine {

@@ -25,9 +25,10 @@ import { INT, type IntTy, type StructTy } from '../ir/types.js';
 import { lowerExpr } from './expressions.js';
 import { kernelSymbol } from './kernel.js';
 import type { Lowerer, ModuleInfo, Val } from './lower.js';
+import { LOG_NAMES, type LogArgKind, type LogTemplate } from '../log-format.js';
 
-/** Names the compiler adds to an object that logs. */
-export const LOG_NAMES = { ring: 'lockne_log', level: 'lockne_log_level', table: 'lockne_log_templates', section: '.rodata.lockne_log' } as const;
+export { LOG_NAMES, type LogArgKind, type LogTemplate };
+
 /** Size of the implicit ring buffer (a power of two, a page multiple). */
 export const LOG_RING_SIZE = 64 * 1024;
 /** Default of the `lockne_log_level` rodata: INFO and more severe. */
@@ -36,19 +37,6 @@ export const DEFAULT_LOG_LEVEL = LogLevel.INFO;
 const LEVELS: Readonly<Record<string, LogLevel>> = { error: LogLevel.ERROR, warn: LogLevel.WARN, info: LogLevel.INFO, debug: LogLevel.DEBUG };
 const RESERVE = helperId('bpf_ringbuf_reserve')!;
 const SUBMIT = helperId('bpf_ringbuf_submit')!;
-
-/** How userspace prints one argument: an integer width, a bool, be16 (ntohs) or be32 (dotted IPv4). */
-export type LogArgKind = IntTy['name'] | 'bool' | 'be16' | 'be32';
-
-/** One log call site: what userspace needs to print its records. */
-export interface LogTemplate {
-  readonly level: LogLevel;
-  /** Text pieces around the arguments (`args.length + 1` of them). */
-  readonly text: readonly string[];
-  readonly args: readonly LogArgKind[];
-  readonly file: string;
-  readonly line: number;
-}
 
 /** The logging state of a module: created at the first log call. */
 export interface LogState {
