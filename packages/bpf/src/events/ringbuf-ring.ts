@@ -33,7 +33,9 @@ const LEN_MASK = ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
 // libbpf's smp_load_acquire does; other architectures (arm64 reorders loads)
 // use Atomics.load, which costs a builtin call per record (~4 ns here,
 // bench/README.md "Ring buffer").
-const PLAIN_LOADS_ACQUIRE = process.arch === 'x64';
+/** How record headers are read: 'plain' (x86-64, see above) or 'atomic' (Atomics.load). */
+export type HeaderLoads = 'plain' | 'atomic';
+export const DEFAULT_HEADER_LOADS: HeaderLoads = process.arch === 'x64' ? 'plain' : 'atomic';
 
 /** Check a ring's data size: a power of two and a multiple of the page size. */
 export function checkRingSize(size: number, what: string): void {
@@ -67,9 +69,12 @@ export class RingbufMemory {
   /** consumer_pos as far as the running drain has consumed, and as last published. */
   #position = 0;
   #published = 0;
+  readonly #plainHeaders: boolean;
 
-  constructor(fd: number, size: number, what: string) {
+  /** `headerLoads` other than the default is for tests: both paths run on any CPU. */
+  constructor(fd: number, size: number, what: string, headerLoads: HeaderLoads = DEFAULT_HEADER_LOADS) {
     checkRingSize(size, what);
+    this.#plainHeaders = headerLoads === 'plain';
     const page = pageSize();
     this.size = size;
     this.#what = what;
@@ -151,7 +156,7 @@ export class RingbufMemory {
     const size = this.size;
     const mask = size - 1;
     const every = size / 8;
-    const plain = PLAIN_LOADS_ACQUIRE;
+    const plain = this.#plainHeaders;
     const start = Number(Atomics.load(this.#cons, 0));
     const limit = start + size;
     let cons = start;
