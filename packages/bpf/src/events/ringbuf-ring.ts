@@ -14,8 +14,8 @@
 // reusing space. So we read producer_pos and each header with acquire
 // semantics and write consumer_pos with release semantics. Atomics.load /
 // Atomics.store (sequentially consistent, so at least acquire/release) on
-// views of the mapped ArrayBuffer give exactly that; plain typed-array reads
-// could be reordered or hoisted by the JIT. Atomics work on non-shared buffers.
+// views of the mapped ArrayBuffer give exactly that (Atomics work on
+// non-shared buffers); record headers on x86-64 are the one exception, below.
 import { mmapFd, unmap, pageSize, PROT_READ, PROT_WRITE } from '../maps/mmap.js';
 import { ArgumentError, BpfError } from '../errors.js';
 
