@@ -260,44 +260,15 @@ static napi_value Bpf2(napi_env env, napi_callback_info info) {
   return make_result(env, ret);
 }
 
-// bpf3(cmd, area, attrSize): bpf() on the attr at the start of `area` as it
-// is, pointer fields included: the caller wrote absolute addresses into it
-// (addressOf). For a fixed off-heap area whose pointers never change (the map
-// element area in sys/syscall.ts), this saves bpf2's four offset arguments
-// per call: each N-API argument conversion costs tens of ns (bench/README.md).
-static napi_value Bpf3(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  int32_t cmd, attr_size;
-  if (argc < 3 || arg_int(env, argv[0], &cmd, "cmd") < 0 || arg_int(env, argv[2], &attr_size, "attrSize") < 0)
-    return NULL;
-  void *area;
-  napi_typedarray_type tt;
-  size_t n;
-  if (napi_get_typedarray_info(env, argv[1], &tt, &n, &area, NULL, NULL) != napi_ok || tt != napi_uint8_array) {
-    napi_throw_type_error(env, "ERR_LOCKNE_NATIVE_ARG", "argument 'area' must be a Uint8Array");
-    return NULL;
-  }
-  if (attr_size <= 0 || (size_t)attr_size > n) {
-    napi_throw_range_error(env, "ERR_LOCKNE_NATIVE_ARG", "attrSize outside area");
-    return NULL;
-  }
-  long ret = syscall(SYS_bpf, cmd, area, (unsigned int)attr_size);
-  napi_value out;
-  napi_create_int32(env, ret < 0 ? -errno : (int32_t)ret, &out);
-  return out;
-}
-
 // boundBpf(area, attrSize, cmdOffset) -> a function f() that does bpf(cmd,
 // area, attrSize), cmd being the int32 at area + cmdOffset. For a fixed
 // off-heap area whose attr (absolute pointers included) the caller keeps
 // current: the map element hot path (sys/syscall.ts). A call then converts
-// no argument at all, ~40 ns less than bpf3 (bench/README.md). The area's
-// address is taken once, so it must never move: a view over an ArrayBuffer
-// created with `new ArrayBuffer(n)`; the function keeps that buffer alive.
-// State hangs off the function (not a static), so worker threads each get
-// their own.
+// no argument at all: ~40 ns less than the three-argument call it replaced
+// (bench/README.md). The area's address is taken once, so it must never
+// move: a view over an ArrayBuffer created with `new ArrayBuffer(n)`; the
+// function keeps that buffer alive. State hangs off the function (not a
+// static), so worker threads each get their own.
 struct bound_bpf {
   uint8_t *area;
   uint32_t attr_size;
@@ -800,7 +771,6 @@ static napi_value PidfdOpen(napi_env env, napi_callback_info info) {
 static napi_value Init(napi_env env, napi_value exports) {
   EXPORT("bpf", Bpf);
   EXPORT("bpf2", Bpf2);
-  EXPORT("bpf3", Bpf3);
   EXPORT("boundBpf", BoundBpf);
   EXPORT("addressOf", AddressOf);
   EXPORT("perfEventOpen", PerfEventOpen);

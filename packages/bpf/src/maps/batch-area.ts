@@ -3,7 +3,7 @@
 // off-heap buffer whose pointer fields hold absolute addresses, so each chunk
 // is native.bpf(cmd, attr) after writing `count` (and swapping the two token
 // pointers): no encode() and no pointer list per chunk, as the map element
-// path does (sys/syscall.ts). Through bpf() rather than bpf3() so that what
+// path does (sys/syscall.ts). Through bpf() rather than a bound call so that what
 // wraps native.bpf (tests' spies) still sees every batch call. Keys and
 // values must be off-heap too: allocate them with offHeap().
 import { native } from '../sys/native.js';

@@ -23,11 +23,6 @@ export interface NativeBinding {
    */
   bpf2(cmd: number, area: Uint8Array, attrSize: number, ptrA: number, dataA: number, ptrB: number, dataB: number): number;
   /**
-   * bpf() on the attr at the start of `area` (attrSize bytes) exactly as it
-   * is: its pointer fields already hold absolute addresses (addressOf).
-   */
-  bpf3(cmd: number, area: Uint8Array, attrSize: number): number;
-  /**
    * A function doing bpf(cmd, area, attrSize) with cmd read from the int32 at
    * area + cmdOffset: no argument to convert per call. `area` must be a view
    * over `new ArrayBuffer(n)` (off-heap, never moves); the function keeps it alive.
