@@ -165,6 +165,9 @@ test('iterSkStorage: reading the iterator lists every socket\'s value in the map
     try {
       // Two children, one UDP socket each, held open while the iterator runs.
       const kids = [0, 1].map(() => spawn('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cg, process.execPath, CHILD, 'hold', '3000'], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      // 'close' (not 'exit'): it comes once the stdout pipe (a socketpair) is closed too,
+      // which the fd-leak check at the end of the file would otherwise race.
+      const closed = kids.map((k) => once(k, 'close'));
       try {
         await Promise.all(kids.map((k) => new Promise<void>((resolve, reject) => {
           k.stdout!.once('data', () => resolve());
@@ -177,7 +180,7 @@ test('iterSkStorage: reading the iterator lists every socket\'s value in the map
         assert.deepEqual(rows.map((x) => x.seq), [0, 1], 'ctx.seqNum counts the calls');
       } finally {
         for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
-        await Promise.all(kids.map((k) => (k.exitCode === null && k.signalCode === null ? once(k, 'exit') : undefined)));
+        await Promise.all(closed);
       }
     } finally {
       link.close();

@@ -51,14 +51,24 @@ export function checkFdLeaks(): void {
   before(() => {
     baseline = openFds();
   });
-  after(() => {
-    // Let FinalizationRegistry-free paths settle: nothing here relies on GC.
-    const leaked: string[] = [];
-    for (const [fd, target] of openFds()) {
-      if (baseline.get(fd) === target) continue;
-      // libuv may open its own pipes, epoll and eventfds lazily; everything else counts.
-      if (/^(pipe:|anon_inode:\[(eventpoll|eventfd|signalfd|timerfd)\]|\/dev\/(null|pts|tty|urandom))/.test(target)) continue;
-      leaked.push(`fd ${fd} -> ${target}`);
+  after(async () => {
+    const leaks = (): string[] => {
+      const out: string[] = [];
+      for (const [fd, target] of openFds()) {
+        if (baseline.get(fd) === target) continue;
+        // libuv may open its own pipes, epoll and eventfds lazily; everything else counts.
+        if (/^(pipe:|anon_inode:\[(eventpoll|eventfd|signalfd|timerfd)\]|\/dev\/(null|pts|tty|urandom))/.test(target)) continue;
+        out.push(`fd ${fd} -> ${target}`);
+      }
+      return out;
+    };
+    // A handle closed in the last test (a socket, a child's stdio socketpair)
+    // is released by libuv a loop turn or two later: give closes in flight up
+    // to half a second; a real leak stays open.
+    let leaked = leaks();
+    for (const deadline = Date.now() + 500; leaked.length && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 10));
+      leaked = leaks();
     }
     if (leaked.length) throw new Error(`leaked file descriptors:\n  ${leaked.join('\n  ')}`);
   });
