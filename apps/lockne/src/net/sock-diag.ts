@@ -340,7 +340,7 @@ export class SockDiag {
           let storages: Map<number, Uint8Array> | undefined;
           if (stg) {
             storages = decodeSocketStorages(m.payload);
-            // Drop before decoding the rest: `lockne top` lists every socket each second.
+            // Drop before decoding the rest: most sockets of a busy host have no value.
             if (filter.onlyWithStorage && storages.size === 0) continue;
           }
           const s = decodeInetDiagMsg(m.payload, protocol);

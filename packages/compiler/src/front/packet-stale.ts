@@ -23,6 +23,7 @@ import type ts from 'typescript';
 import { helperId } from '@lockne/obj';
 import type { SourcePos } from '../diagnostics.js';
 import { successors, type Block, type Inst, type VReg } from '../ir/ir.js';
+import { forwardFixpoint, mergeMapKeys } from '../ir/dataflow.js';
 import { memoryKind, type Ty } from '../ir/types.js';
 import type { Lowerer } from './lower.js';
 
@@ -98,21 +99,18 @@ function solve(L: Lowerer, calls: ReadonlyMap<Inst, string>): { inOf: Map<Block,
     for (const l of loops) if ((b === L.b.current && L.b.open) || (b === l.cont && b.term === null)) out.push(l.header);
     return out;
   };
-  const inOf = new Map<Block, State>([[fn.entry, new Map()]]);
-  const work: Block[] = [fn.entry];
-  for (let steps = 0; work.length; steps++) {
-    if (steps > 100_000) break; // a pathological CFG: leave it to the verifier
-    const b = work.pop()!;
-    const s = new Map(inOf.get(b)!);
-    for (const i of b.insts) transfer(s, i, fn.vregs, calls);
-    for (const t of succ(b)) {
-      const into = inOf.get(t);
-      if (!into) { inOf.set(t, new Map(s)); work.push(t); continue; }
-      let changed = false;
-      for (const [k, v] of s) if (!into.has(k)) { into.set(k, v); changed = true; }
-      if (changed) work.push(t);
-    }
-  }
+  // Stopped early (a pathological CFG), the partial states still serve: the verifier has the last word.
+  const { states: inOf } = forwardFixpoint<State>({
+    entry: fn.entry,
+    init: new Map(),
+    flow: (b, s0) => {
+      const s = new Map(s0);
+      for (const i of b.insts) transfer(s, i, fn.vregs, calls);
+      return succ(b).map((t) => [t, s] as const);
+    },
+    clone: (s) => new Map(s),
+    merge: mergeMapKeys,
+  });
   return { inOf, vregs: fn.vregs };
 }
 

@@ -6,6 +6,7 @@
 // verifier enforces the same rule ("Unreleased reference"); this says where.
 import type { SourcePos } from '../diagnostics.js';
 import { successors, type Block, type IrFunction, type Terminator } from './ir.js';
+import { forwardFixpoint } from './dataflow.js';
 
 /** Records outstanding (by the reserve's dst id) and which vregs alias them. */
 interface State { readonly out: Set<number>; readonly alias: Map<number, number> }
@@ -41,37 +42,36 @@ function edge(s: State, t: Terminator, target: Block): State {
  */
 export function findRecordLeaks(fn: IrFunction, reserve: number, release: ReadonlySet<number>): RecordLeak[] {
   const reservedAt = new Map<number, SourcePos>();
-  const inState = new Map<Block, State>([[fn.entry, { out: new Set(), alias: new Map() }]]);
-  const work: Block[] = [fn.entry];
   const leaks = new Map<string, RecordLeak>();
-  for (let steps = 0; work.length; steps++) {
-    if (steps > 100_000) break; // a pathological CFG: leave it to the verifier
-    const b = work.pop()!;
-    const s = clone(inState.get(b)!);
-    for (const i of b.insts) {
-      if ('dst' in i && i.dst) s.alias.delete(i.dst.id);
-      if (i.op === 'mapCall' && i.helper === reserve && i.dst) {
-        s.out.add(i.dst.id);
-        s.alias.set(i.dst.id, i.dst.id);
-        reservedAt.set(i.dst.id, i.pos);
-      } else if (i.op === 'copy' && i.src.kind === 'reg' && s.alias.has(i.src.reg.id)) {
-        s.alias.set(i.dst.id, s.alias.get(i.src.reg.id)!);
-      } else if (i.op === 'call' && release.has(i.helper) && i.args[0]?.kind === 'reg') {
-        const rec = s.alias.get(i.args[0].reg.id);
-        if (rec !== undefined) s.out.delete(rec);
+  // Stopped early (a pathological CFG), what was found stands: the verifier has the last word.
+  forwardFixpoint<State>({
+    entry: fn.entry,
+    init: { out: new Set(), alias: new Map() },
+    clone,
+    merge,
+    flow: (b, s0) => {
+      const s = clone(s0);
+      for (const i of b.insts) {
+        if ('dst' in i && i.dst) s.alias.delete(i.dst.id);
+        if (i.op === 'mapCall' && i.helper === reserve && i.dst) {
+          s.out.add(i.dst.id);
+          s.alias.set(i.dst.id, i.dst.id);
+          reservedAt.set(i.dst.id, i.pos);
+        } else if (i.op === 'copy' && i.src.kind === 'reg' && s.alias.has(i.src.reg.id)) {
+          s.alias.set(i.dst.id, s.alias.get(i.src.reg.id)!);
+        } else if (i.op === 'call' && release.has(i.helper) && i.args[0]?.kind === 'reg') {
+          const rec = s.alias.get(i.args[0].reg.id);
+          if (rec !== undefined) s.out.delete(rec);
+        }
       }
-    }
-    const t = b.term;
-    if (!t) continue;
-    if (t.op === 'ret') {
-      for (const r of s.out) leaks.set(`${t.pos.line}:${t.pos.column}:${r}`, { at: t.pos, reservedAt: reservedAt.get(r)! });
-      continue;
-    }
-    for (const next of successors(b)) {
-      const es = edge(s, t, next);
-      const have = inState.get(next);
-      if (!have) { inState.set(next, clone(es)); work.push(next); } else if (merge(have, es)) work.push(next);
-    }
-  }
+      const t = b.term;
+      if (!t) return [];
+      if (t.op === 'ret') {
+        for (const r of s.out) leaks.set(`${t.pos.line}:${t.pos.column}:${r}`, { at: t.pos, reservedAt: reservedAt.get(r)! });
+        return [];
+      }
+      return successors(b).map((next) => [next, edge(s, t, next)] as const);
+    },
+  });
   return [...leaks.values()];
 }

@@ -7,6 +7,7 @@
 import type { SourcePos } from '../diagnostics.js';
 import { helperName } from '@lockne/obj';
 import { successors, type Block, type Inst, type IrFunction } from './ir.js';
+import { forwardFixpoint, mergeMapKeys } from './dataflow.js';
 
 /** One problem: where, and what to write instead. */
 export interface SpinLockMisuse { readonly at: SourcePos; readonly message: string }
@@ -99,20 +100,14 @@ export function findSpinLockMisuse(fn: IrFunction, lock: number, unlock: number)
     return s;
   };
   // The fixpoint first, then one reporting pass over the final states (no reports from partial ones).
-  const inState = new Map<Block, State>([[fn.entry, new Map([['none', null]])]]);
-  const work: Block[] = [fn.entry];
-  for (let steps = 0; work.length; steps++) {
-    if (steps > 100_000) return []; // a pathological CFG: leave it to the verifier
-    const b = work.pop()!;
-    const s = step(b, inState.get(b)!);
-    for (const next of successors(b)) {
-      const have = inState.get(next);
-      if (!have) { inState.set(next, new Map(s)); work.push(next); continue; }
-      let changed = false;
-      for (const [k, h] of s) if (!have.has(k)) { have.set(k, h); changed = true; }
-      if (changed) work.push(next);
-    }
-  }
+  const { states: inState, complete } = forwardFixpoint<State>({
+    entry: fn.entry,
+    init: new Map([['none', null]]),
+    flow: (b, s) => { const end = step(b, s); return successors(b).map((next) => [next, end] as const); },
+    clone: (s) => new Map(s),
+    merge: mergeMapKeys,
+  });
+  if (!complete) return []; // a pathological CFG: leave it to the verifier
   reporting = true;
   for (const b of fn.blocks) { const s = inState.get(b); if (s?.size) step(b, s); }
   return [...out.values()];

@@ -3,15 +3,12 @@
 // type) when a program using the map is attached; the program gets the value
 // of the cgroup it runs for with `get()` (bpf_get_local_storage, never NULL).
 // Userspace reads it with a { cgroupInodeId, attachType } key (@lockne/bpf CgroupStorage).
-import { MapDecl, type MapTypeName, type Pinning, type Ref } from './common.js';
-import type { TypeDesc } from '../types.js';
+import { MapDecl, type MapTypeName, type Ref } from './common.js';
+import type { StorageOptions } from './storage.js';
 import { kernelOnly } from '../kernel-only.js';
 
-export interface CgroupStorageOptions<V> {
-  value?: TypeDesc<V>;
-  pinning?: Pinning;
-  name?: string;
-}
+/** Options of cgroup storage maps: the same as the other local storages' (no key, maxEntries 0). */
+export type CgroupStorageOptions<V> = StorageOptions<V>;
 
 abstract class AttachStorage<V> extends MapDecl<never, V> {
   /** maxEntries is 0: the kernel sizes the map by attachments. */

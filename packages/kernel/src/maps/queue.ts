@@ -1,9 +1,8 @@
 // Keyless value maps: BPF_MAP_TYPE_QUEUE / STACK (4.20, FIFO / LIFO) and
 // BLOOM_FILTER (5.16, a probabilistic set). Programs push and pop (or test)
 // whole values; userspace uses @lockne/bpf QueueMap / StackMap / BloomFilter.
-import { MapDecl, type MapTypeName, type Pinning, type Ref, type HelperResult } from './common.js';
+import { MapDecl, type MapOptions, type MapTypeName, type Ref, type HelperResult } from './common.js';
 import type { u64 } from '../ints.js';
-import type { TypeDesc } from '../types.js';
 import { kernelOnly } from '../kernel-only.js';
 
 /** Flags of push: BPF_ANY fails with -E2BIG when full, BPF_EXIST drops the oldest (queue) / bottom (stack) value. */
@@ -13,14 +12,7 @@ export enum PushFlag {
 }
 
 /** Options of queue, stack and bloom filter maps: no key, only a value layout. */
-export interface ValueMapOptions<V> {
-  maxEntries: number;
-  value?: TypeDesc<V>;
-  /** BPF_F_* map_flags. */
-  flags?: number;
-  pinning?: Pinning;
-  name?: string;
-}
+export type ValueMapOptions<V> = Omit<MapOptions<never, V>, 'key'>;
 
 abstract class PushPopMap<V> extends MapDecl<never, V> {
   constructor(opts: ValueMapOptions<V>) { super(opts); }

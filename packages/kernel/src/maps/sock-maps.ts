@@ -1,7 +1,7 @@
 // Socket maps: BPF_MAP_TYPE_SOCKMAP (4.14) and SOCKHASH (4.18). Userspace (or
 // a sockops program, `update`) inserts established TCP / UDP sockets; sk_msg
 // programs attached to the map redirect a message to another socket of it.
-import { MapDecl, type MapTypeName, type Pinning, type HelperResult, type UpdateFlag } from './common.js';
+import { MapDecl, type MapOptions, type MapTypeName, type HelperResult, type UpdateFlag } from './common.js';
 import type { u32, u64 } from '../ints.js';
 import type { TypeDesc } from '../types.js';
 import type { SkMsgContext } from '../context/sk-msg.js';
@@ -16,13 +16,8 @@ export enum SockRedirectFlag {
   INGRESS = 1,
 }
 
-export interface SockMapOptions<K> {
-  maxEntries: number;
-  /** SockHash only: the key layout (default u32). */
-  key?: TypeDesc<K>;
-  pinning?: Pinning;
-  name?: string;
-}
+/** Options of sockmap / sockhash: values are always socket fds (u32); `key` is SockHash's only (default u32). */
+export type SockMapOptions<K> = Pick<MapOptions<K, u32>, 'maxEntries' | 'key' | 'pinning' | 'name'>;
 
 abstract class SocketMap<K> extends MapDecl<K, u32> {
   constructor(opts: SockMapOptions<K>) {
