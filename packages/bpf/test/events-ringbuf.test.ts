@@ -12,7 +12,7 @@ import {
   UserRingBufMap, UserRingBuffer, missingReason, probeMapType,
 } from '../src/index.js';
 import { mmapFd, pageSize, PROT_READ, PROT_WRITE } from '../src/maps/mmap.js';
-import { RingbufMemory, DEFAULT_HEADER_LOADS, type HeaderLoads } from '../src/events/ringbuf-ring.js';
+import { RingbufMemory, DEFAULT_HEADER_LOADS, MAX_RING_SIZE, checkRingSize, type HeaderLoads } from '../src/events/ringbuf-ring.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
 import { REC, counterMap, counters, discardThenSubmitProgram, needRingbuf, outputProgram, packet, seqAt, seqOf } from './support/ringbuf-programs.js';
 
@@ -307,6 +307,72 @@ test('a full ring makes bpf_ringbuf_output fail; after consuming, records flow a
     cnt.close();
     events.close();
   }
+});
+
+test('consumer and producer positions past 2^32: records still arrive once each, in order, whole', (t) => {
+  if (skipUnless(t, needRingbuf())) return;
+  // The reader works on the low 32 bits of the u64 positions (ringbuf-ring.ts
+  // #drain); push 4.3 GB through a 1 MiB ring in 60 000-byte records so both
+  // positions cross 2^31 and 2^32, and laps end at every offset mod 8.
+  const SIZE = 1 << 20;
+  const BIG = 60_000;
+  const events = BpfMap.create({ type: 'RINGBUF', maxEntries: SIZE, name: 'lk_rb_wrap' });
+  const source = BpfMap.create({ type: 'ARRAY', keySize: 4, valueSize: BIG, maxEntries: 1, name: 'lk_rb_wrapsrc' });
+  // SCHED_CLS: bump the u64 sequence number at the start of the source value, output all of it.
+  const prog = Program.load({
+    type: 'SCHED_CLS', name: 'lk_rb_wrap', instructions: assemble(`
+      *(u32 *)(r10 - 4) = 0
+      r1 = map[source] ll
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r1 = 1
+      lock *(u64 *)(r0 + 0) += r1
+      r1 = map[events] ll
+      r2 = r0
+      r3 = ${BIG}
+      r4 = 0
+      call bpf_ringbuf_output
+    out:
+      r0 = 0
+      exit`, { maps: { events: events.fd, source: source.fd } }),
+  });
+  let expected = 1;
+  let bad = '';
+  const reader = new RingBufferReader(events, {
+    watch: false,
+    onRecord: (data, offset, length) => {
+      const seq = seqAt(data, offset);
+      if (!bad && (seq !== expected || length !== BIG)) bad = `record ${expected}: seq ${seq}, length ${length}`;
+      expected++;
+    },
+  });
+  try {
+    const perRun = Math.floor(SIZE / (BIG + 8)); // 17 fit
+    const target = 2 ** 32 + 3 * SIZE;
+    let bytes = 0;
+    while (bytes < target) {
+      prog.testRun({ data: new Uint8Array(64), repeat: perRun });
+      assert.equal(reader.consume(), perRun);
+      bytes += perRun * (BIG + 8);
+      if (bad) break;
+    }
+    assert.equal(bad, '');
+    assert.equal(expected - 1, (bytes / (BIG + 8)));
+    assert.equal(reader.available(), 0);
+  } finally {
+    reader.close();
+    prog.close();
+    source.close();
+    events.close();
+  }
+});
+
+test('rings larger than the reader maps are refused by name before any mapping', () => {
+  assert.throws(() => checkRingSize(2 ** 31, "ring buffer 'big'"), (e: unknown) =>
+    e instanceof ArgumentError && /ring buffer 'big': max_entries 2147483648 is larger than the 1073741824 bytes \(1 GiB\) this reader maps/.test(e.message));
+  assert.doesNotThrow(() => checkRingSize(MAX_RING_SIZE, 'ok'));
 });
 
 test('poll() waits for the fd watcher, resolves on data, and times out', async (t) => {
