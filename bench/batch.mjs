@@ -5,12 +5,15 @@
 // with the raw chunk walker underneath it (lookupBatchChunks: key and value
 // bytes as the kernel wrote them, which is what the C loop gets), and with
 // the public raw walk BpfMap.lookupBatchRaw (chunk buffers reused for the
-// whole walk, as C reuses its arrays).
+// whole walk, as C reuses its arrays). Both sides walk the same map, pinned
+// for the C process: a HASH map's walk cost depends on its random hash seed
+// and where its elements landed, which differ from map to map.
 import { BpfMap, u32, u64 } from '../packages/bpf/dist/src/index.js';
 import { lookupBatchChunks } from '../packages/bpf/dist/src/maps/batch.js';
 import { runJson } from './lib/proc.mjs';
 import { compare, pairedNote, row } from './lib/report.mjs';
 import { timed } from './lib/stats.mjs';
+import { PinDir } from './lib/pins.mjs';
 
 export const name = 'batch-lookup';
 const GOAL = 1.0;
@@ -35,9 +38,11 @@ function walkRaw(m, chunkSize) {
 export async function run({ bins, quick, log }) {
   const config = { entries: 100_000, chunk: 1024, reps: quick ? 3 : 15 };
   const m = BpfMap.create({ type: 'HASH', key: u32, value: u64, maxEntries: config.entries, name: 'lk_bench_batch' });
+  const pins = new PinDir();
   try {
     const entries = Array.from({ length: config.entries }, (_, i) => [i, BigInt(i) * 3n]);
     if (m.updateBatch(entries) !== config.entries) throw new Error('bench: batch fill was short');
+    const mapPin = pins.pin(m, 'batch');
     // One untimed walk right before each timed one, as the C process does:
     // the map is as warm in the caches for Node as for C.
     const node = (walk) => () => {
@@ -48,7 +53,7 @@ export async function run({ bins, quick, log }) {
     };
     const impls = {
       libbpf: () => {
-        const r = runJson(bins.batch, [config.entries, config.chunk]);
+        const r = runJson(bins.batch, [config.entries, config.chunk, mapPin]);
         return { ns: r.ns, cpuNs: r.cpu_ns };
       },
       typed: node(walkTyped),
@@ -81,6 +86,7 @@ export async function run({ bins, quick, log }) {
     for (const c of comparisons) log(`${c.nodeApi.padEnd(34)} ${c.ratio.toFixed(2)}x (cpu ${c.cpuRatio.toFixed(2)}x)`);
     return { name, title: 'Batch lookup', goal: GOAL, config, cases: [{ case: label, rows: Object.values(rows) }], comparisons };
   } finally {
+    pins.remove();
     m.close();
   }
 }

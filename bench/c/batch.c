@@ -1,8 +1,10 @@
 // Whole-map batch lookup through libbpf, the C counterpart of bench/batch.mjs.
-// usage: batch <entries> <chunk>
-// Creates a HASH u32 -> u64 map of exactly <entries> entries (filled with
-// bpf_map_update_batch), walks it once untimed, then times one full walk with
-// bpf_map_lookup_batch, <chunk> entries per call, into preallocated buffers.
+// usage: batch <entries> <chunk> [<map-pin>]
+// Walks the HASH u32 -> u64 map pinned at <map-pin> (the very map the Node
+// side walks: same buckets, same element memory), or without a pin creates
+// one of exactly <entries> entries (filled with bpf_map_update_batch); walks
+// it once untimed, then times one full walk with bpf_map_lookup_batch,
+// <chunk> entries per call, into preallocated buffers.
 // Prints {"entries":N,"chunk":C,"calls":K,"ns":T,"cpu_ns":U} as one JSON line.
 #include "common.h"
 #include <bpf/bpf.h>
@@ -26,23 +28,29 @@ static long walk(int fd, uint32_t *keys, uint64_t *vals, uint32_t chunk, long *c
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: batch <entries> <chunk>\n");
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: batch <entries> <chunk> [<map-pin>]\n");
     return 2;
   }
   uint32_t entries = (uint32_t)arg_long(argv[1], "entries");
   uint32_t chunk = (uint32_t)arg_long(argv[2], "chunk");
-  int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lk_bench_batch", 4, 8, entries, NULL);
-  CHECK_RET("bpf_map_create", fd);
   uint32_t *keys = calloc(entries > chunk ? entries : chunk, sizeof *keys);
   uint64_t *vals = calloc(entries > chunk ? entries : chunk, sizeof *vals);
   if (!keys || !vals) return 2;
-  for (uint32_t i = 0; i < entries; i++) {
-    keys[i] = i;
-    vals[i] = (uint64_t)i * 3;
+  int fd;
+  if (argc == 4) {
+    fd = bpf_obj_get(argv[3]);
+    CHECK_RET("bpf_obj_get", fd);
+  } else {
+    fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lk_bench_batch", 4, 8, entries, NULL);
+    CHECK_RET("bpf_map_create", fd);
+    for (uint32_t i = 0; i < entries; i++) {
+      keys[i] = i;
+      vals[i] = (uint64_t)i * 3;
+    }
+    uint32_t n = entries;
+    CHECK_RET("bpf_map_update_batch", bpf_map_update_batch(fd, keys, vals, &n, NULL));
   }
-  uint32_t n = entries;
-  CHECK_RET("bpf_map_update_batch", bpf_map_update_batch(fd, keys, vals, &n, NULL));
   long calls;
   long got = walk(fd, keys, vals, chunk, &calls);
   if (got != entries) {
