@@ -1,10 +1,13 @@
 // Benchmark 1: single map operations from Node vs C/libbpf.
 // HASH lookup (every key hits), HASH update, ARRAY lookup, on u32 -> u64 maps
-// of 10k keys, cycling over the keys. Node is measured twice: the typed API
-// (BpfMap.get/set with the u32/u64 codecs) and the raw-bytes path
+// of 10k keys, cycling over the keys. Node is measured through the typed API
+// (BpfMap.get/set with the u32/u64 codecs), the raw-bytes path
 // (getBytes/setBytes with one preallocated key buffer and one value buffer,
-// rewritten in place each op as the C loop rewrites its stack variables). The C side (c/map_ops.c) is one process per repetition, run in the
-// same round as the Node repetitions; the order rotates every round.
+// rewritten in place each op as the C loop rewrites its stack variables;
+// getBytes returns a new array per hit) and, for lookups, getInto(key, out),
+// which writes into the caller's buffer as bpf_map_lookup_elem() does. The C
+// side (c/map_ops.c) is one process per repetition, run in the same round as
+// the Node repetitions; the order rotates every round.
 // A fourth, reference-only row times the bare native call the map API ends
 // in (a native.boundBpf function on a fixed attr area, no BpfMap, no codecs): the ceiling
 // any JavaScript API on this binding can reach.
@@ -48,6 +51,18 @@ function rawLoop(m, update, keys, key, value, n) {
     if (++k === keys) k = 0;
   }
   if (!update && hits !== n) throw new Error(`bench: raw lookup hit ${hits} of ${n}`);
+}
+
+function intoLoop(m, keys, key, value, n) {
+  const kv = new DataView(key.buffer, key.byteOffset, 4);
+  let k = 0;
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    kv.setUint32(0, k, true);
+    if (m.getInto(key, value)) hits++;
+    if (++k === keys) k = 0;
+  }
+  if (hits !== n) throw new Error(`bench: getInto lookup hit ${hits} of ${n}`);
 }
 
 /**
@@ -105,11 +120,13 @@ export async function run({ bins, quick, log }) {
         },
         typed: () => timeNode((n) => typedLoop(m, c.update, config.keys, n), config.opsPerRep, config.warmupOps),
         raw: () => timeNode((n) => rawLoop(m, c.update, config.keys, key, value, n), config.opsPerRep, config.warmupOps),
+        ...(c.update ? {} : { into: () => timeNode((n) => intoLoop(m, config.keys, key, value, n), config.opsPerRep, config.warmupOps) }),
         floor: () => timeNode((n) => floorLoop(m, c.update, config.keys, n), config.opsPerRep, config.warmupOps),
       };
       // Warm the JIT on the Node loops before any timing.
-      for (const impl of ['typed', 'raw', 'floor']) impls[impl]();
-      const samples = { libbpf: [], typed: [], raw: [], floor: [] };
+      const nodeImpls = Object.keys(impls).filter((k) => k !== 'libbpf');
+      for (const impl of nodeImpls) impls[impl]();
+      const samples = Object.fromEntries(Object.keys(impls).map((k) => [k, []]));
       const order = Object.keys(impls);
       for (let rep = 0; rep < config.reps; rep++) {
         for (let j = 0; j < order.length; j++) {
@@ -122,15 +139,16 @@ export async function run({ bins, quick, log }) {
       const figures = (xs) => ({ nsPerOp: xs.map((x) => Math.round(x.ns)), cpuNsPerOp: xs.map((x) => Math.round(x.cpuNs)) });
       const api = c.update
         ? { libbpf: 'bpf_map_update_elem()', typed: '`set(k, v)`', raw: '`setBytes(key, value)`, preallocated buffers' }
-        : { libbpf: 'bpf_map_lookup_elem()', typed: '`get(k)`', raw: '`getBytes(key)`, preallocated key' };
+        : { libbpf: 'bpf_map_lookup_elem()', typed: '`get(k)`', raw: '`getBytes(key)`, preallocated key', into: '`getInto(key, out)`, preallocated key and value' };
       const rows = {
         libbpf: row('libbpf', api.libbpf, perSec(samples.libbpf), figures(samples.libbpf), cpuPerSec(samples.libbpf)),
         typed: row('node-typed', api.typed, perSec(samples.typed), figures(samples.typed), cpuPerSec(samples.typed)),
         raw: row('node-raw', api.raw, perSec(samples.raw), figures(samples.raw), cpuPerSec(samples.raw)),
+        ...(samples.into ? { into: row('node-into', api.into, perSec(samples.into), figures(samples.into), cpuPerSec(samples.into)) } : {}),
         floor: row('node-native-floor', 'bare `native.boundBpf()` call (reference)', perSec(samples.floor), figures(samples.floor), cpuPerSec(samples.floor)),
       };
       cases.push({ case: c.label, op: c.op, rows: Object.values(rows) });
-      for (const impl of ['typed', 'raw', 'floor']) {
+      for (const impl of nodeImpls) {
         const cmp = compare(c.label, 'ops/s', rows.libbpf, rows[impl], impl === 'floor' ? null : GOAL, pairedNote(rows.libbpf, rows[impl]));
         comparisons.push(cmp);
         log(`${c.label.padEnd(18)} ${rows[impl].impl.padEnd(10)} ${cmp.ratio.toFixed(2)}x (cpu ${cmp.cpuRatio.toFixed(2)}x)  libbpf ${(1e9 / rows.libbpf.medianPerSecond).toFixed(0)} ns/op, node ${(1e9 / rows[impl].medianPerSecond).toFixed(0)} ns/op`);

@@ -2,7 +2,8 @@
 // the ring buffer's onRecord mode (data area + offset + length), where records
 // written by BPF_PROG_TEST_RUN must arrive with their bytes, in order, across
 // the ring's wrap-around, with discarded records skipped; the raw batch walk
-// (BpfMap.lookupBatchRaw); and native.boundBpf, the map element call.
+// (BpfMap.lookupBatchRaw); BpfMap.getInto (a lookup into the caller's buffer);
+// and native.boundBpf, the map element call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -116,6 +117,43 @@ test('lookupBatchRaw walks every entry once, reusing its buffers across chunks',
   } finally {
     m.close();
   }
+});
+
+test('getInto: the value into the caller\'s buffer, false and untouched when absent, sizes checked first', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  const m = BpfMap.create({ type: 'HASH', key: u32, value: u64, maxEntries: 4, name: 'lk_fast_into' });
+  // Keys and values larger than the staging slots take the generic path.
+  const big = BpfMap.create({ type: 'HASH', keySize: 64, valueSize: 300, maxEntries: 2, name: 'lk_fast_intobig' });
+  const percpu = BpfMap.create({ type: 'PERCPU_ARRAY', keySize: 4, valueSize: 8, maxEntries: 1, name: 'lk_fast_intopc' });
+  try {
+    m.set(7, 0x1122334455667788n);
+    const out = new Uint8Array(8);
+    assert.equal(m.getInto(m.encodeKey(7), out), true);
+    assert.equal(m.valueCodec.decode(out), 0x1122334455667788n);
+    out.fill(0xee);
+    assert.equal(m.getInto(m.encodeKey(8), out), false);
+    assert.deepEqual([...out], Array(8).fill(0xee), 'an absent key leaves the buffer alone');
+    assert.throws(() => m.getInto(m.encodeKey(7), new Uint8Array(9)), (e: unknown) =>
+      e instanceof ArgumentError && /map 'lk_fast_into' value: expected 8 bytes, got 9/.test(e.message));
+    assert.throws(() => m.getInto(new Uint8Array(3), out), (e: unknown) => e instanceof ArgumentError && /key/.test(e.message));
+
+    const key = new Uint8Array(64).map((_, i) => i);
+    const value = new Uint8Array(300).map((_, i) => 255 - (i & 0xff));
+    big.setBytes(key, value);
+    const bigOut = new Uint8Array(300);
+    assert.equal(big.getInto(key, bigOut), true);
+    assert.deepEqual(bigOut, value);
+
+    // Per-CPU: one 8-byte slot per possible CPU, as getBytes returns.
+    const all = new Uint8Array(percpu.valueBytes);
+    assert.equal(percpu.getInto(new Uint8Array(4), all), true);
+    assert.deepEqual(all, percpu.getBytes(new Uint8Array(4)));
+  } finally {
+    percpu.close();
+    big.close();
+    m.close();
+  }
+  assert.throws(() => m.getInto(m.encodeKey(7), new Uint8Array(8)), /closed/);
 });
 
 test('native.boundBpf: the command comes from the area, the attr as laid out; bad layouts are refused', (t) => {

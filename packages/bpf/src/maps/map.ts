@@ -280,6 +280,31 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     return this.lookupInto(key, out, flags) ? out : undefined;
   }
 
+  /**
+   * Raw lookup into `out` (exactly valueSize bytes, per-CPU maps: the whole
+   * array): true when found, false on ENOENT, `out` untouched then. Nothing
+   * is allocated: the form for a hot loop, as libbpf's lookup writes into the
+   * caller's buffer.
+   */
+  getInto(key: Uint8Array | null, out: Uint8Array, flags = 0): boolean {
+    this.checkKeyBytes(key);
+    if (out.byteLength !== this.valueBytes) {
+      throw new ArgumentError(`${this.handle.description} value: expected ${this.valueBytes} bytes, got ${out.byteLength}`);
+    }
+    const s = this.#slots === undefined ? (this.#slots = elemSlots(this.keySize, this.valueBytes)) : this.#slots;
+    if (s !== null && key !== null && flags >>> 0 === flags) {
+      const k = s.key;
+      for (let i = 0; i < k.length; i++) k[i] = key[i]!;
+      const ret = bpfMapElemStaged('MAP_LOOKUP_ELEM', this.fd, flags);
+      if (ret === -Errno.ENOENT) return false;
+      if (ret < 0) throw new SyscallError('BPF_MAP_LOOKUP_ELEM', -ret, this.handle.description);
+      const v = s.value;
+      for (let i = 0; i < v.length; i++) out[i] = v[i]!;
+      return true;
+    }
+    return this.lookupInto(key, out, flags);
+  }
+
   /** BPF_MAP_LOOKUP_ELEM into `out`; false on ENOENT. */
   private lookupInto(key: Uint8Array | null, out: Uint8Array, flags: number): boolean {
     const ret = bpfMapElem('MAP_LOOKUP_ELEM', this.fd, key, out, flags);
