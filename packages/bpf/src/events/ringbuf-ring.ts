@@ -81,7 +81,7 @@ export class RingbufMemory {
   /** The low 32 bits of consumer_pos and of producer_pos (whichever word holds them on this CPU). */
   readonly #consLow: Int32Array;
   readonly #prodLow: Int32Array;
-  /** The running call: consumer_pos when it began, bytes consumed since, bytes of those published. */
+  /** The running call: consumer_pos when it began, bytes consumed (set when it ends), bytes published. */
   #start = 0n;
   #consumed = 0;
   #publishedBytes = 0;
@@ -150,12 +150,7 @@ export class RingbufMemory {
    * one, while an eighth of the ring frees space for the kernel soon enough.
    */
   consumeRaw(deliver: (data: Uint8Array, offset: number, length: number) => void, stop: () => boolean): number {
-    try {
-      return this.#drain(deliver, stop);
-    } finally {
-      // release: the kernel's smp_load_acquire(&rb->consumer_pos) may now reuse the space.
-      if (this.#consumed !== this.#publishedBytes) this.#publish(this.#consumed);
-    }
+    return this.#drain(deliver, stop);
   }
 
   /** consumer_pos = where this call began + `consumed` bytes (release). */
@@ -164,13 +159,10 @@ export class RingbufMemory {
     this.#publishedBytes = consumed;
   }
 
-  // The loop of consumeRaw, kept out of its try/finally: the JIT keeps
-  // values that live across a try block in memory, not in registers.
-  // #consumed is how far it got, for the finally to publish.
-  //
-  // Every value in the loop is an int32, which is what keeps it at ~5 ns per
-  // record cache-hot under V8 11 rather than ~12 (bench/README.md "Ring
-  // buffer"); each of these was found in the optimised code:
+  // The loop of consumeRaw. Every value in it is an int32, which is what
+  // keeps it at ~4.7 ns per record cache-hot under V8 11 rather than ~12
+  // (bench/README.md "Ring buffer"); each of these was found in the
+  // optimised code:
   // - positions are u64 counters past 2^31 after 2 GiB of records, and as
   //   doubles they turned the whole loop's arithmetic into doubles and
   //   checks. So the loop counts bytes consumed in this call (`pos`, at most
@@ -181,7 +173,9 @@ export class RingbufMemory {
   //   the loop and throws after it: a throw inside spilled the loop's values;
   // - `plain` is a known boolean and the bit constants are locals: a
   //   module-level const is a context slot that V8's regular (non-OSR)
-  //   optimised code loads and checks for the TDZ hole at every use.
+  //   optimised code loads and checks for the TDZ hole at every use;
+  // - the `finally` publishes the local `pos`: storing it in a field per
+  //   record instead (for a caller's finally) cost ~1 ns per record.
   #drain(deliver: (data: Uint8Array, offset: number, length: number) => void, stop: () => boolean): number {
     const BUSY_BIT = 1 << 31;
     const DISCARD_BIT = 1 << 30;
@@ -203,39 +197,45 @@ export class RingbufMemory {
     let corrupt = false;
     this.#consumed = 0;
     this.#publishedBytes = 0;
-    scan: for (;;) {
-      // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
-      // The kernel publishes at most `size` bytes past consumer_pos, so this fits an int32.
-      const published = (Atomics.load(prodLow, 0) - startLow) | 0;
-      // At most one ring's worth per call, so a fast producer cannot starve the event loop.
-      const end = published < size ? published : size;
-      if (pos >= end) return delivered;
-      let off = (startLow + pos) & mask;
-      while (pos < end) {
-        // acquire: pairs with xchg(&hdr->len, ...) in bpf_ringbuf_commit.
-        const at = (base + off) >>> 2;
-        const len = plain ? words[at]! : Atomics.load(words, at);
-        if (len & BUSY_BIT) return delivered;
-        const sampleLen = len & LENGTH_BITS;
-        const span = (sampleLen + HDR_SZ + 7) & ~7;
-        if (pos + span > published) {
-          corrupt = true;
-          break scan;
+    try {
+      scan: for (;;) {
+        // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
+        // The kernel publishes at most `size` bytes past consumer_pos, so this fits an int32.
+        const published = (Atomics.load(prodLow, 0) - startLow) | 0;
+        // At most one ring's worth per call, so a fast producer cannot starve the event loop.
+        const end = published < size ? published : size;
+        if (pos >= end) return delivered;
+        let off = (startLow + pos) & mask;
+        while (pos < end) {
+          // acquire: pairs with xchg(&hdr->len, ...) in bpf_ringbuf_commit.
+          const at = (base + off) >>> 2;
+          const len = plain ? words[at]! : Atomics.load(words, at);
+          if (len & BUSY_BIT) return delivered;
+          const sampleLen = len & LENGTH_BITS;
+          const span = (sampleLen + HDR_SZ + 7) & ~7;
+          if (pos + span > published) {
+            corrupt = true;
+            break scan;
+          }
+          const recordOffset = off + HDR_SZ;
+          pos += span;
+          off = (off + span) & mask;
+          if (!(len & DISCARD_BIT)) {
+            delivered++;
+            deliver(data, recordOffset, sampleLen);
+          }
+          if (pos >= nextPublish) {
+            this.#publish(pos);
+            nextPublish = pos + every;
+          }
+          if (stop()) return delivered;
         }
-        const recordOffset = off + HDR_SZ;
-        pos += span;
-        off = (off + span) & mask;
-        this.#consumed = pos;
-        if (!(len & DISCARD_BIT)) {
-          delivered++;
-          deliver(data, recordOffset, sampleLen);
-        }
-        if (pos >= nextPublish) {
-          this.#publish(pos);
-          nextPublish = pos + every;
-        }
-        if (stop()) return delivered;
       }
+    } finally {
+      // release: the kernel's smp_load_acquire(&rb->consumer_pos) may now reuse the space.
+      // A record whose callback threw counts as consumed (pos is past it).
+      this.#consumed = pos;
+      if (pos !== this.#publishedBytes) this.#publish(pos);
     }
     if (corrupt) throw this.#corrupt();
     return delivered;
