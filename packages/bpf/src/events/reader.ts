@@ -68,6 +68,9 @@ export abstract class EventReader<T> implements AsyncIterable<T> {
   /** Unmap memory and close owned fds; called once, after drains have unwound. */
   protected abstract release(): void;
 
+  /** Called once when close() begins, possibly inside a callback: stop delivering. */
+  protected closing(): void {}
+
   /**
    * True when ring `i` has data but its next record is still being written
    * (reserved, not committed). Its fd then stays readable, and a
@@ -178,6 +181,7 @@ export abstract class EventReader<T> implements AsyncIterable<T> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.closing();
     this.#watching = false;
     for (const r of this.#rings) {
       clearTimeout(r.pauseTimer);

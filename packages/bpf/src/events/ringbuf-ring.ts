@@ -86,6 +86,7 @@ export class RingbufMemory {
   #consumed = 0;
   #publishedBytes = 0;
   readonly #plainHeaders: boolean;
+  #stopped = false;
 
   /** `headerLoads` other than the default is for tests: both paths run on any CPU. */
   constructor(fd: number, size: number, what: string, headerLoads: HeaderLoads = DEFAULT_HEADER_LOADS) {
@@ -127,10 +128,10 @@ export class RingbufMemory {
    * only during `deliver`: once consumer_pos moves past a record the kernel
    * may overwrite it). Same ordering, batching and stop rules as consumeRaw().
    */
-  consume(deliver: (view: Uint8Array) => void, stop: () => boolean): number {
+  consume(deliver: (view: Uint8Array) => void): number {
     const buffer = this.#producer;
     const base = this.#data;
-    return this.consumeRaw((_data, offset, length) => deliver(new Uint8Array(buffer, base + offset, length)), stop);
+    return this.consumeRaw((_data, offset, length) => deliver(new Uint8Array(buffer, base + offset, length)));
   }
 
   /**
@@ -140,8 +141,8 @@ export class RingbufMemory {
    * record that wraps the end is still contiguous. Valid only during
    * `deliver`. Discarded records are skipped; a BUSY record ends the batch.
    * At most one ring's worth of bytes per call, so a producer faster than us
-   * cannot starve the event loop (a level-triggered wake follows). `stop()`
-   * is asked after each record (reader closed inside a callback).
+   * cannot starve the event loop (a level-triggered wake follows). After
+   * stop() (a reader closed inside a callback) no further record is delivered.
    *
    * consumer_pos is published every eighth of the ring, after the record
    * that crosses the mark has been delivered, and when the call ends (also
@@ -149,8 +150,17 @@ export class RingbufMemory {
    * Atomics.store costs a BigInt; per record it was half the cost of reading
    * one, while an eighth of the ring frees space for the kernel soon enough.
    */
-  consumeRaw(deliver: (data: Uint8Array, offset: number, length: number) => void, stop: () => boolean): number {
-    return this.#drain(deliver, stop);
+  consumeRaw(deliver: (data: Uint8Array, offset: number, length: number) => void): number {
+    return this.#drain(deliver);
+  }
+
+  /**
+   * Deliver nothing more, for good: the owner closed. A field the loop reads
+   * after each record; asking the owner through a closure per record
+   * (`() => reader.closed`) cost ~1 ns per record.
+   */
+  stop(): void {
+    this.#stopped = true;
   }
 
   /** consumer_pos = where this call began + `consumed` bytes (release). */
@@ -176,7 +186,7 @@ export class RingbufMemory {
   //   optimised code loads and checks for the TDZ hole at every use;
   // - the `finally` publishes the local `pos`: storing it in a field per
   //   record instead (for a caller's finally) cost ~1 ns per record.
-  #drain(deliver: (data: Uint8Array, offset: number, length: number) => void, stop: () => boolean): number {
+  #drain(deliver: (data: Uint8Array, offset: number, length: number) => void): number {
     const BUSY_BIT = 1 << 31;
     const DISCARD_BIT = 1 << 30;
     const HDR_SZ = 8;
@@ -204,7 +214,7 @@ export class RingbufMemory {
         const published = (Atomics.load(prodLow, 0) - startLow) | 0;
         // At most one ring's worth per call, so a fast producer cannot starve the event loop.
         const end = published < size ? published : size;
-        if (pos >= end) return delivered;
+        if (pos >= end || this.#stopped) return delivered;
         let off = (startLow + pos) & mask;
         while (pos < end) {
           // acquire: pairs with xchg(&hdr->len, ...) in bpf_ringbuf_commit.
@@ -228,7 +238,7 @@ export class RingbufMemory {
             this.#publish(pos);
             nextPublish = pos + every;
           }
-          if (stop()) return delivered;
+          if (this.#stopped) return delivered;
         }
       }
     } finally {

@@ -67,7 +67,11 @@ export class RingBufferSet extends EventReader<never> {
   protected drainRing(i: number): number {
     const m = this.#members[i];
     if (!m) return 0;
-    return m.ring.consume(m.onSample, () => this.closed);
+    return m.ring.consume(m.onSample);
+  }
+
+  protected override closing(): void {
+    for (const m of this.#members) m.ring.stop();
   }
 
   protected release(): void {

@@ -107,11 +107,14 @@ export class RingBufferReader extends EventReader<Uint8Array> {
   }
 
   protected drainRing(_i: number, toQueue: boolean): number {
-    const stop = () => this.closed;
-    if (toQueue) return this.#ring.consume((v) => this.enqueue(v.slice()), stop);
-    if (this.#onRecord) return this.#ring.consumeRaw(this.#onRecord, stop);
+    if (toQueue) return this.#ring.consume((v) => this.enqueue(v.slice()));
+    if (this.#onRecord) return this.#ring.consumeRaw(this.#onRecord);
     const cb = this.#onSample!;
-    return this.#ring.consume(this.#copy ? (v) => cb(v.slice()) : cb, stop);
+    return this.#ring.consume(this.#copy ? (v) => cb(v.slice()) : cb);
+  }
+
+  protected override closing(): void {
+    this.#ring.stop();
   }
 
   protected release(): void {
