@@ -22,6 +22,7 @@
 import { BpfMap, Program, RingBufferReader, u32, u64 } from '../packages/bpf/dist/src/index.js';
 import { assemble } from '../packages/obj/dist/src/index.js';
 import { PinDir } from './lib/pins.mjs';
+import { currentCpus, pinMainThread, producerConsumerCpus } from './lib/affinity.mjs';
 import { runJson, startChild, lastJson } from './lib/proc.mjs';
 import { compare, pairedNote, row, fmtRate } from './lib/report.mjs';
 import { median, round, timed } from './lib/stats.mjs';
@@ -104,11 +105,17 @@ function counter() {
   return c;
 }
 
-/** Test-run the producer until the ring holds `records` records (chunks keep each call short). */
-function fill(p, reader, records) {
+/**
+ * Test-run the producer until the ring holds `records` records (chunks keep
+ * each call short). With `cpus`, the records are written from cpus.producer
+ * and this thread then moves to cpus.consumer, where both consumers read.
+ */
+function fill(p, reader, records, cpus) {
   const pkt = new Uint8Array(64);
   const chunk = 100_000;
+  if (cpus) pinMainThread(cpus.producer);
   for (let done = 0; done < records; done += chunk) p.prog.testRun({ data: pkt, repeat: Math.min(chunk, records - done) });
+  if (cpus) pinMainThread(cpus.consumer);
   const dropped = p.takeDrops();
   if (dropped || reader.available() !== records * SPAN) {
     throw new Error(`bench: drain ring holds ${reader.available() / SPAN} records (${dropped} refused), expected ${records}`);
@@ -116,6 +123,14 @@ function fill(p, reader, records) {
 }
 
 async function drainBench(p, cfg, bins, log) {
+  // Placement decides the result more than either consumer does: unpinned,
+  // Node sat on one CPU for seconds at a time while each C process landed on
+  // either, so Node's per-record time flipped between ~10 and ~15 ns in
+  // stretches (fill and drain on the same CPU, or not) while libbpf's
+  // scattered over 7-15 ns. So the producer writes from one CPU and both
+  // consumers read on the other, as a kernel producer and a reader usually do.
+  const cpus = producerConsumerCpus();
+  const restore = currentCpus();
   const c = counter();
   const reader = new RingBufferReader(p.events, { onSample: c.onSample, watch: false });
   let rawReader;
@@ -123,7 +138,7 @@ async function drainBench(p, cfg, bins, log) {
     rawReader = new RingBufferReader(p.events, { onRecord: c.onRecord, watch: false });
     if (reader.available() !== 0) throw new Error('bench: drain ring not empty at start');
     const nodeDrain = (r) => () => {
-      fill(p, r, cfg.drainRecords);
+      fill(p, r, cfg.drainRecords, cpus);
       c.records = 0;
       const t = timed(() => {
         while (c.records < cfg.drainRecords) {
@@ -135,8 +150,8 @@ async function drainBench(p, cfg, bins, log) {
     };
     const impls = {
       libbpf: () => {
-        fill(p, reader, cfg.drainRecords);
-        const r = runJson(bins.ringbuf, ['drain', p.mapPin, cfg.drainRecords]);
+        fill(p, reader, cfg.drainRecords, cpus);
+        const r = runJson('taskset', ['-c', cpus.consumer, bins.ringbuf, 'drain', p.mapPin, cfg.drainRecords]);
         if (r.records !== cfg.drainRecords) throw new Error(`bench: libbpf drained ${r.records} of ${cfg.drainRecords}`);
         return { ns: r.ns, cpuNs: r.cpu_ns };
       },
@@ -161,13 +176,14 @@ async function drainBench(p, cfg, bins, log) {
       node: row('node', '`RingBufferReader.consume()`', perSec(samples.node), figures(samples.node), cpuPerSec(samples.node)),
       raw: row('node-raw', '`consume()` with `onRecord(data, offset, length)`', perSec(samples.raw), figures(samples.raw), cpuPerSec(samples.raw)),
     };
-    const label = `drain ${cfg.drainRecords / 1e6}M records from a ${cfg.drainRingMiB} MiB ring`;
+    const label = `drain ${cfg.drainRecords / 1e6}M records from a ${cfg.drainRingMiB} MiB ring, written on CPU ${cpus.producer}, read on CPU ${cpus.consumer}`;
     const cmps = ['node', 'raw'].map((impl) => compare(label, 'events/s', rows.libbpf, rows[impl], GOAL, pairedNote(rows.libbpf, rows[impl])));
     for (const [i, impl] of ['node', 'raw'].entries()) {
       log(`drain: libbpf ${fmtRate(rows.libbpf.medianPerSecond, 'events/s')}, ${impl} ${fmtRate(rows[impl].medianPerSecond, 'events/s')}: ${cmps[i].ratio.toFixed(2)}x (cpu ${cmps[i].cpuRatio.toFixed(2)}x)`);
     }
-    return { caseEntry: { case: label, rows: Object.values(rows) }, cmps };
+    return { caseEntry: { case: label, rows: Object.values(rows), cpus }, cmps };
   } finally {
+    pinMainThread(restore);
     rawReader?.close();
     reader.close();
   }
@@ -250,7 +266,7 @@ async function liveBench(p, cfg, bins, log) {
 export async function run({ bins, quick, log }) {
   const config = {
     recordBytes: RECORD,
-    drainRingMiB: 256, drainRecords: quick ? 200_000 : 1_000_000, drainReps: quick ? 3 : 15,
+    drainRingMiB: 256, drainRecords: quick ? 200_000 : 1_000_000, drainReps: quick ? 3 : 31,
     liveRingMiB: 8, liveMs: quick ? 300 : 1000, liveRepeat: 1000, liveRate: 2_000_000, liveReps: quick ? 1 : 3,
   };
   if (config.drainRecords * SPAN > config.drainRingMiB * 2 ** 20) throw new Error('bench: drain records do not fit the ring');
