@@ -129,9 +129,7 @@ export class RingbufMemory {
    * may overwrite it). Same ordering, batching and stop rules as consumeRaw().
    */
   consume(deliver: (view: Uint8Array) => void): number {
-    const buffer = this.#producer;
-    const base = this.#data;
-    return this.consumeRaw((_data, offset, length) => deliver(new Uint8Array(buffer, base + offset, length)));
+    return this.#drainViews(deliver);
   }
 
   /**
@@ -151,7 +149,7 @@ export class RingbufMemory {
    * one, while an eighth of the ring frees space for the kernel soon enough.
    */
   consumeRaw(deliver: (data: Uint8Array, offset: number, length: number) => void): number {
-    return this.#drain(deliver);
+    return this.#drainRecords(deliver);
   }
 
   /**
@@ -185,8 +183,12 @@ export class RingbufMemory {
   //   module-level const is a context slot that V8's regular (non-OSR)
   //   optimised code loads and checks for the TDZ hole at every use;
   // - the `finally` publishes the local `pos`: storing it in a field per
-  //   record instead (for a caller's finally) cost ~1 ns per record.
-  #drain(deliver: (data: Uint8Array, offset: number, length: number) => void): number {
+  //   record instead (for a caller's finally) cost ~1 ns per record;
+  // - each mode has its own loop (#drainViews below), and the readers hand
+  //   in callbacks made once: one call site fed both an adapter closure
+  //   made per call and the raw callback went megamorphic, and V8 stopped
+  //   inlining the callback (~12 ns per record).
+  #drainRecords(onRecord: (data: Uint8Array, offset: number, length: number) => void): number {
     const BUSY_BIT = 1 << 31;
     const DISCARD_BIT = 1 << 30;
     const HDR_SZ = 8;
@@ -232,7 +234,76 @@ export class RingbufMemory {
           off = (off + span) & mask;
           if (!(len & DISCARD_BIT)) {
             delivered++;
-            deliver(data, recordOffset, sampleLen);
+            onRecord(data, recordOffset, sampleLen);
+          }
+          if (pos >= nextPublish) {
+            this.#publish(pos);
+            nextPublish = pos + every;
+          }
+          if (this.#stopped) return delivered;
+        }
+      }
+    } finally {
+      // release: the kernel's smp_load_acquire(&rb->consumer_pos) may now reuse the space.
+      // A record whose callback threw counts as consumed (pos is past it).
+      this.#consumed = pos;
+      if (pos !== this.#publishedBytes) this.#publish(pos);
+    }
+    if (corrupt) throw this.#corrupt();
+    return delivered;
+  }
+
+  // The same loop, a view per record. A copy rather than a mode of the one
+  // above: with both callbacks' call sites in one loop, a process using both
+  // modes got the view branch's allocation in the raw loop too (~7.5 instead
+  // of ~5 ns per record cache-hot). Change both together.
+  #drainViews(onSample: (view: Uint8Array) => void): number {
+    const BUSY_BIT = 1 << 31;
+    const DISCARD_BIT = 1 << 30;
+    const HDR_SZ = 8;
+    const LENGTH_BITS = ~(BUSY_BIT | DISCARD_BIT);
+    const words = this.#words;
+    const base = this.#data;
+    const buffer = this.#producer;
+    const size = this.size;
+    const mask = size - 1;
+    const every = size / 8;
+    const plain = this.#plainHeaders === true;
+    const prodLow = this.#prodLow;
+    this.#start = Atomics.load(this.#cons, 0);
+    const startLow = this.#consLow[0]!; // only we write consumer_pos
+    let pos = 0;
+    let nextPublish = every;
+    let delivered = 0;
+    let corrupt = false;
+    this.#consumed = 0;
+    this.#publishedBytes = 0;
+    try {
+      scan: for (;;) {
+        // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
+        // The kernel publishes at most `size` bytes past consumer_pos, so this fits an int32.
+        const published = (Atomics.load(prodLow, 0) - startLow) | 0;
+        // At most one ring's worth per call, so a fast producer cannot starve the event loop.
+        const end = published < size ? published : size;
+        if (pos >= end || this.#stopped) return delivered;
+        let off = (startLow + pos) & mask;
+        while (pos < end) {
+          // acquire: pairs with xchg(&hdr->len, ...) in bpf_ringbuf_commit.
+          const at = (base + off) >>> 2;
+          const len = plain ? words[at]! : Atomics.load(words, at);
+          if (len & BUSY_BIT) return delivered;
+          const sampleLen = len & LENGTH_BITS;
+          const span = (sampleLen + HDR_SZ + 7) & ~7;
+          if (pos + span > published) {
+            corrupt = true;
+            break scan;
+          }
+          const recordOffset = off + HDR_SZ;
+          pos += span;
+          off = (off + span) & mask;
+          if (!(len & DISCARD_BIT)) {
+            delivered++;
+            onSample(new Uint8Array(buffer, base + recordOffset, sampleLen));
           }
           if (pos >= nextPublish) {
             this.#publish(pos);

@@ -65,6 +65,9 @@ export class RingBufferReader extends EventReader<Uint8Array> {
   readonly #onSample: ((data: Uint8Array) => void) | undefined;
   readonly #onRecord: ((data: Uint8Array, offset: number, length: number) => void) | undefined;
   readonly #copy: boolean;
+  /** The per-record callbacks the ring calls, made once (see RingbufMemory's drain loop). */
+  readonly #queueSink = (v: Uint8Array): void => this.enqueue(v.slice());
+  readonly #copySink = (v: Uint8Array): void => this.#onSample!(v.slice());
   /** Bytes in the ring's data area. */
   readonly size: number;
 
@@ -107,10 +110,9 @@ export class RingBufferReader extends EventReader<Uint8Array> {
   }
 
   protected drainRing(_i: number, toQueue: boolean): number {
-    if (toQueue) return this.#ring.consume((v) => this.enqueue(v.slice()));
+    if (toQueue) return this.#ring.consume(this.#queueSink);
     if (this.#onRecord) return this.#ring.consumeRaw(this.#onRecord);
-    const cb = this.#onSample!;
-    return this.#ring.consume(this.#copy ? (v) => cb(v.slice()) : cb);
+    return this.#ring.consume(this.#copy ? this.#copySink : this.#onSample!);
   }
 
   protected override closing(): void {
