@@ -9,6 +9,9 @@
 // offset, length: no allocation per record).
 //   drain: test-run fills a 256 MiB ring with N records, then the consumer
 //          drains all N; pure consumption speed.
+//   hot:   the same with 7 000 records in a 1 MiB ring, written and drained
+//          on one CPU, thousands of times: the consumer loop's own cost
+//          (reference, no goal).
 //   live:  a separate producer process (c/rb_producer.c) test-runs the
 //          program for a fixed time, paced to a fixed rate, while the
 //          consumer is woken by epoll (libbpf ring_buffer__poll; Node's fd
@@ -189,6 +192,64 @@ async function drainBench(p, cfg, bins, log) {
   }
 }
 
+/**
+ * Cache-hot: the producer writes `hotRecords` records (a ~1 MiB ring) on the
+ * consumer's CPU and the consumer drains them right away, `hotReps` times per
+ * block, C and Node blocks alternating: the consumer loop's own cost, without
+ * the memory traffic that dominates the drain above. Reference rows, no goal.
+ */
+async function hotBench(p, cfg, bins, log) {
+  const cpus = producerConsumerCpus();
+  const restore = currentCpus();
+  const c = counter();
+  const readers = {
+    node: new RingBufferReader(p.events, { onSample: c.onSample, watch: false }),
+    raw: new RingBufferReader(p.events, { onRecord: c.onRecord, watch: false }),
+  };
+  const pkt = new Uint8Array(64);
+  const nodeBlock = (reader, reps, out) => {
+    for (let i = 0; i < reps; i++) {
+      p.prog.testRun({ data: pkt, repeat: cfg.hotRecords });
+      c.records = 0;
+      const t = process.hrtime.bigint();
+      reader.consume();
+      const ns = Number(process.hrtime.bigint() - t);
+      if (c.records !== cfg.hotRecords) throw new Error(`bench: hot drain saw ${c.records} of ${cfg.hotRecords}`);
+      out?.push(ns / cfg.hotRecords);
+    }
+  };
+  const cBlock = (out) => {
+    const r = runJson('taskset', ['-c', cpus.consumer, bins.ringbuf, 'hot', p.mapPin, p.progPin, cfg.hotRecords, cfg.hotReps]);
+    out.push(...r.ns_per_record);
+  };
+  try {
+    pinMainThread(cpus.consumer);
+    for (const r of Object.values(readers)) nodeBlock(r, cfg.hotReps, null); // JIT warm-up
+    const samples = { libbpf: [], node: [], raw: [] };
+    for (let b = 0; b < cfg.hotBlocks; b++) {
+      cBlock(samples.libbpf);
+      nodeBlock(readers.raw, cfg.hotReps, samples.raw);
+      nodeBlock(readers.node, cfg.hotReps, samples.node);
+    }
+    if (p.takeDrops()) throw new Error('bench: the hot ring refused records');
+    const perSec = (xs) => xs.map((ns) => 1e9 / ns);
+    const rows = {
+      libbpf: row('libbpf', 'ring_buffer__consume()', perSec(samples.libbpf)),
+      node: row('node', '`RingBufferReader.consume()`', perSec(samples.node)),
+      raw: row('node-raw', '`consume()` with `onRecord(data, offset, length)`', perSec(samples.raw)),
+    };
+    const label = `cache-hot: ${cfg.hotRecords} records written and drained on CPU ${cpus.consumer}, ${cfg.hotBlocks * cfg.hotReps} times (reference)`;
+    const cmps = ['node', 'raw'].map((impl) => compare(label, 'events/s', rows.libbpf, rows[impl], null,
+      `${(1e9 / rows[impl].medianPerSecond).toFixed(2)} vs ${(1e9 / rows.libbpf.medianPerSecond).toFixed(2)} ns per record: the consumer loop alone`));
+    for (const [i, impl] of ['node', 'raw'].entries()) log(`hot: ${impl} ${cmps[i].ratio.toFixed(2)}x (${cmps[i].note})`);
+    return { caseEntry: { case: label, rows: Object.values(rows), cpus }, cmps };
+  } finally {
+    pinMainThread(restore);
+    readers.raw.close();
+    readers.node.close();
+  }
+}
+
 function producer(p, cfg, bins) {
   return startChild(bins.rb_producer, [p.progPin, cfg.liveMs, cfg.liveRepeat, cfg.liveRate]).done;
 }
@@ -267,6 +328,7 @@ export async function run({ bins, quick, log }) {
   const config = {
     recordBytes: RECORD,
     drainRingMiB: 256, drainRecords: quick ? 200_000 : 1_000_000, drainReps: quick ? 3 : 31,
+    hotRingMiB: 1, hotRecords: 7000, hotReps: quick ? 100 : 250, hotBlocks: quick ? 2 : 4,
     liveRingMiB: 8, liveMs: quick ? 300 : 1000, liveRepeat: 1000, liveRate: 2_000_000, liveReps: quick ? 1 : 3,
   };
   if (config.drainRecords * SPAN > config.drainRingMiB * 2 ** 20) throw new Error('bench: drain records do not fit the ring');
@@ -275,14 +337,17 @@ export async function run({ bins, quick, log }) {
   try {
     const drainP = makeProducer(pins, 'drain', config.drainRingMiB * 2 ** 20);
     made.push(drainP);
+    const hotP = makeProducer(pins, 'hot', config.hotRingMiB * 2 ** 20);
+    made.push(hotP);
     const liveP = makeProducer(pins, 'live', config.liveRingMiB * 2 ** 20);
     made.push(liveP);
+    const hot = await hotBench(hotP, config, bins, log);
     const drain = await drainBench(drainP, config, bins, log);
     const live = await liveBench(liveP, config, bins, log);
     return {
       name, title: 'Ring buffer', goal: GOAL, config,
-      cases: [drain.caseEntry, live.caseEntry],
-      comparisons: [...drain.cmps, ...live.cmps],
+      cases: [drain.caseEntry, hot.caseEntry, live.caseEntry],
+      comparisons: [...drain.cmps, ...hot.cmps, ...live.cmps],
     };
   } finally {
     for (const p of made) p.close();

@@ -5,6 +5,10 @@
 // usage: ringbuf drain <map-pin> <records>
 //   The ring already holds <records> records: time ring_buffer__consume()
 //   draining them all. Prints {"records":N,"ns":T,"cpu_ns":U}.
+// usage: ringbuf hot <map-pin> <prog-pin> <records> <reps>
+//   <reps> times: test-run the pinned producer <records> times (the records
+//   land in this CPU's caches), then time ring_buffer__consume() draining
+//   them: the consumer loop's own cost. Prints {"ns_per_record":[...]}.
 // usage: ringbuf live <map-pin>
 //   Prints "ready", then consumes with ring_buffer__poll() (epoll wakeups)
 //   until SIGUSR1 says the producer has exited (checked at least every
@@ -32,14 +36,49 @@ static int on_sample(void *ctx, void *data, size_t size) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: ringbuf drain <map-pin> <records> | ringbuf live <map-pin>\n");
+static int hot(int argc, char **argv) {
+  if (argc != 6) {
+    fprintf(stderr, "usage: ringbuf hot <map-pin> <prog-pin> <records> <reps>\n");
     return 2;
   }
+  int fd = bpf_obj_get(argv[2]);
+  CHECK_RET("bpf_obj_get (map)", fd);
+  int prog = bpf_obj_get(argv[3]);
+  CHECK_RET("bpf_obj_get (program)", prog);
+  long records = arg_long(argv[4], "records"), reps = arg_long(argv[5], "reps");
+  struct counter c = {0};
+  struct ring_buffer *rb = ring_buffer__new(fd, on_sample, &c, NULL);
+  if (!rb) CHECK_RET("ring_buffer__new", -errno);
+  char pkt[64] = {0};
+  printf("{\"ns_per_record\":[");
+  for (long i = 0; i < reps; i++) {
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof pkt, .repeat = (int)records);
+    CHECK_RET("bpf_prog_test_run_opts", bpf_prog_test_run_opts(prog, &opts));
+    c.records = 0;
+    uint64_t t0 = now_ns();
+    CHECK_RET("ring_buffer__consume", ring_buffer__consume(rb));
+    uint64_t t1 = now_ns();
+    if (c.records != records) {
+      fprintf(stderr, "hot: drained %ld of %ld records\n", c.records, records);
+      return 2;
+    }
+    printf("%s%.3f", i ? "," : "", (double)(t1 - t0) / (double)records);
+  }
+  printf("]}\n");
+  sink_u64(c.sum);
+  ring_buffer__free(rb);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: ringbuf drain <map-pin> <records> | ringbuf hot <map-pin> <prog-pin> <records> <reps> | ringbuf live <map-pin>\n");
+    return 2;
+  }
+  if (!strcmp(argv[1], "hot")) return hot(argc, argv);
   int live = !strcmp(argv[1], "live");
   if (!live && (strcmp(argv[1], "drain") || argc != 4)) {
-    fprintf(stderr, "usage: ringbuf drain <map-pin> <records> | ringbuf live <map-pin>\n");
+    fprintf(stderr, "usage: ringbuf drain <map-pin> <records> | ringbuf hot <map-pin> <prog-pin> <records> <reps> | ringbuf live <map-pin>\n");
     return 2;
   }
   if (live) {
