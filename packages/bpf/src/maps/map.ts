@@ -260,24 +260,10 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> {
     return this.lookupInto(this.scratchKey(key), this.scratchValue(), 0);
   }
 
-  /** Raw lookup: the value bytes, or undefined on ENOENT. */
+  /** Raw lookup: the value bytes (a new array), or undefined on ENOENT. */
   getBytes(key: Uint8Array | null, flags = 0): Uint8Array | undefined {
-    this.checkKeyBytes(key);
-    const s = this.#slots === undefined ? (this.#slots = elemSlots(this.keySize, this.valueBytes)) : this.#slots;
-    if (s !== null && key !== null && flags >>> 0 === flags) {
-      const k = s.key;
-      for (let i = 0; i < k.length; i++) k[i] = key[i]!;
-      const ret = bpfMapElemStaged('MAP_LOOKUP_ELEM', this.fd, flags);
-      if (ret === -Errno.ENOENT) return undefined;
-      if (ret < 0) throw new SyscallError('BPF_MAP_LOOKUP_ELEM', -ret, this.handle.description);
-      // A loop into a new small array is cheaper than slice() (species lookup, builtin call).
-      const v = s.value;
-      const out = new Uint8Array(v.length);
-      for (let i = 0; i < v.length; i++) out[i] = v[i]!;
-      return out;
-    }
     const out = new Uint8Array(this.valueBytes);
-    return this.lookupInto(key, out, flags) ? out : undefined;
+    return this.getInto(key, out, flags) ? out : undefined;
   }
 
   /**
