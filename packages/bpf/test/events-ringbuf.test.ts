@@ -369,9 +369,9 @@ test('consumer and producer positions past 2^32: records still arrive once each,
   }
 });
 
-test('rings larger than the reader maps are refused by name before any mapping', () => {
+test('rings over 1 GiB are refused by name before any mapping', () => {
   assert.throws(() => checkRingSize(2 ** 31, "ring buffer 'big'"), (e: unknown) =>
-    e instanceof ArgumentError && /ring buffer 'big': max_entries 2147483648 is larger than the 1073741824 bytes \(1 GiB\) this reader maps/.test(e.message));
+    e instanceof ArgumentError && /ring buffer 'big': max_entries 2147483648 is larger than the 1073741824 bytes \(1 GiB\) @lockne\/bpf maps for a ring/.test(e.message));
   assert.doesNotThrow(() => checkRingSize(MAX_RING_SIZE, 'ok'));
 });
 

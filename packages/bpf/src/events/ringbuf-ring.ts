@@ -38,8 +38,9 @@ export type HeaderLoads = 'plain' | 'atomic';
 export const DEFAULT_HEADER_LOADS: HeaderLoads = process.arch === 'x64' ? 'plain' : 'atomic';
 
 /**
- * The largest ring this reader maps: offsets and byte counts within one call
- * stay int32 (see #drain), and 2 × size bytes are mapped.
+ * The largest ring mapped here (readers and the user ring buffer writer):
+ * offsets and byte counts within one drain stay int32 (see #drainRecords),
+ * and 2 × size bytes are mapped.
  */
 export const MAX_RING_SIZE = 2 ** 30;
 
@@ -50,7 +51,7 @@ export function checkRingSize(size: number, what: string): void {
     throw new ArgumentError(`${what}: max_entries ${size} must be a power of 2 and a multiple of the page size ${page}`);
   }
   if (size > MAX_RING_SIZE) {
-    throw new ArgumentError(`${what}: max_entries ${size} is larger than the ${MAX_RING_SIZE} bytes (1 GiB) this reader maps`);
+    throw new ArgumentError(`${what}: max_entries ${size} is larger than the ${MAX_RING_SIZE} bytes (1 GiB) @lockne/bpf maps for a ring`);
   }
 }
 
