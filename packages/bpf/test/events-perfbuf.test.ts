@@ -13,6 +13,7 @@ import { assemble } from '@lockne/obj';
 import { ArgumentError, BpfMap, ClosedError, Errno, PerfBufferReader, PerfEventArray, Program, possibleCpuCount, type PerfSample } from '../src/index.js';
 import { PerfEventHeader, PerfMmapPage, PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PERF_SAMPLE_RAW } from '../src/events/perf-mmap.js';
 import { onlineCpus } from '../src/sys/perf.js';
+import { pageSize } from '../src/maps/mmap.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
 
 checkFdLeaks();
@@ -253,6 +254,68 @@ test('async iterator yields { cpu, data } copies and ends on close', async (t) =
   } finally {
     reader.close();
     prog.close();
+    events.close();
+  }
+});
+
+test('data_head and data_tail past 2^32: samples still arrive once each, in order per CPU, whole', (t) => {
+  if (skipUnless(t, needRoot())) return;
+  // The reader works on the low 32 bits of data_head/data_tail (perf-ring.ts);
+  // push 4.3 GB of 60 000-byte samples through 1 MiB rings so they pass 2^32.
+  const BIG = 60_000;
+  const events = perfMap('lk_pb_wrap');
+  const source = BpfMap.create({ type: 'ARRAY', keySize: 4, valueSize: BIG, maxEntries: 1, name: 'lk_pb_wrapsrc' });
+  // SCHED_CLS: bump the u64 sequence number at the start of the source value, send all of it.
+  const prog = Program.load({
+    type: 'SCHED_CLS', name: 'lk_pb_wrap', instructions: assemble(`
+      r6 = r1
+      *(u32 *)(r10 - 4) = 0
+      r1 = map[source] ll
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r1 = 1
+      lock *(u64 *)(r0 + 0) += r1
+      r1 = r6
+      r2 = map[events] ll
+      r3 = 0xffffffff ll
+      r4 = r0
+      r5 = ${BIG}
+      call bpf_perf_event_output
+    out:
+      r0 = 0
+      exit`, { maps: { events: events.fd, source: source.fd } }),
+  });
+  const last = new Map<number, number>();
+  let samples = 0;
+  let bad = '';
+  const reader = new PerfBufferReader(events, {
+    watch: false,
+    pagesPerCpu: (1 << 20) / pageSize(), // 1 MiB rings
+    onSample: (d, cpu) => {
+      const seq = Number(new DataView(d.buffer, d.byteOffset, 8).getBigUint64(0, true));
+      if (!bad && (seq <= (last.get(cpu) ?? 0) || d.length < BIG)) bad = `cpu ${cpu}: seq ${seq} after ${last.get(cpu)}, ${d.length} bytes`;
+      last.set(cpu, seq);
+      samples++;
+    },
+  });
+  try {
+    // 8-byte header + u32 size + 60 000 bytes, padded to 8: 60 016 bytes a sample; 17 fit in 1 MiB.
+    const perRun = 16;
+    const runs = Math.ceil((2 ** 32 + (4 << 20)) / (perRun * 60_016));
+    for (let i = 0; i < runs && !bad; i++) {
+      prog.testRun({ data: new Uint8Array(64), repeat: perRun });
+      assert.equal(reader.consume(), perRun);
+    }
+    assert.equal(bad, '');
+    assert.equal(samples, runs * perRun);
+    assert.equal(reader.lost, 0);
+    assert.equal(reader.available(), 0);
+  } finally {
+    reader.close();
+    prog.close();
+    source.close();
     events.close();
   }
 });

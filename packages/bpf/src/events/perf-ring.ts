@@ -14,12 +14,15 @@ import { perfEventOpen, perfIoctl } from '../sys/perf.js';
 import { mmapFd, unmap, pageSize, PROT_READ, PROT_WRITE } from '../maps/mmap.js';
 import { PerfEventHeader, PerfMmapPage, bpfOutputAttr, PERF_RECORD_LOST, PERF_RECORD_SAMPLE, type BpfOutputAttrOptions } from './perf-mmap.js';
 import { ArgumentError, BpfError } from '../errors.js';
+import { MAX_RING_SIZE } from './ringbuf-ring.js';
 
 const HEAD = PerfMmapPage.fields.data_head.offset / 8;
 const TAIL = PerfMmapPage.fields.data_tail.offset / 8;
 const HEADER_SIZE = PerfEventHeader.size;
 const TYPE_AT = PerfEventHeader.fields.type.offset;
 const SIZE_AT = PerfEventHeader.fields.size.offset;
+/** Index of the low half of a u64 in an Int32Array over it (0 on little-endian CPUs). */
+const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 export interface PerfRingSink {
   /** A PERF_RECORD_SAMPLE's raw data (a view, valid during the call). */
@@ -41,11 +44,21 @@ export class PerfRing {
   readonly #dataOffset: number;
   readonly #dataSize: number;
   #scratch: Uint8Array | undefined;
+  /** The low 32 bits of data_head and data_tail (whichever word holds them on this CPU). */
+  readonly #headLow: Int32Array;
+  readonly #tailLow: Int32Array;
+  /** The running consume(): data_tail when it began, and how many bytes since it has published. */
+  #start = 0n;
+  #publishedBytes = 0;
+  #stopped = false;
 
   /** Open the event on `cpu`, map 1 + `pages` pages, enable it. */
   constructor(cpu: number, pages: number, attr: BpfOutputAttrOptions, what: string) {
     if (!Number.isInteger(pages) || pages < 1 || (pages & (pages - 1)) !== 0) {
       throw new ArgumentError(`${what}: pagesPerCpu ${pages} must be a power of 2`);
+    }
+    if (pages * pageSize() > MAX_RING_SIZE) {
+      throw new ArgumentError(`${what}: pagesPerCpu ${pages} maps more than the ${MAX_RING_SIZE} bytes (1 GiB) @lockne/bpf maps for a ring`);
     }
     this.cpu = cpu;
     this.#what = `${what} cpu ${cpu}`;
@@ -63,6 +76,8 @@ export class PerfRing {
     // data_offset/data_size are filled since Linux 4.1; before, data began at one page.
     this.#dataOffset = Number(this.#meta[PerfMmapPage.fields.data_offset.offset / 8]) || page;
     this.#dataSize = Number(this.#meta[PerfMmapPage.fields.data_size.offset / 8]) || pages * page;
+    this.#headLow = new Int32Array(this.#buf, HEAD * 8 + LOW_WORD * 4, 1);
+    this.#tailLow = new Int32Array(this.#buf, TAIL * 8 + LOW_WORD * 4, 1);
     try {
       perfIoctl(fd, 'ENABLE', 0, this.#what);
     } catch (e) {
@@ -78,52 +93,86 @@ export class PerfRing {
 
   /**
    * Deliver the records available now, in order (at most one ring's worth:
-   * data_head is read once). `stop()` is asked after each record. data_tail
-   * is published every eighth of the ring and when the call ends (also when
-   * a callback throws: that record counts as consumed).
+   * data_head is read once). After stop() (a reader closed inside a
+   * callback) no further record is delivered. data_tail is published every
+   * eighth of the ring and when the call ends (also when a callback throws:
+   * that record counts as consumed).
+   *
+   * The loop keeps to what RingbufMemory's drain loop learned from V8's
+   * optimised code (see there): int32 byte counts from the low 32 bits of
+   * data_head/data_tail (the ring is at most 1 GiB), the corrupt-record throw
+   * after the loop, local constants, a stop flag instead of a closure, and one
+   * view per sample (no view of the whole record first).
    */
-  consume(sink: PerfRingSink, stop: () => boolean): number {
-    // acquire: pairs with the kernel's smp_store_release of data_head.
-    const head = Number(Atomics.load(this.#meta, HEAD));
-    let tail = Number(Atomics.load(this.#meta, TAIL));
-    let published = tail;
+  consume(sink: PerfRingSink): number {
+    const RECORD_SAMPLE = PERF_RECORD_SAMPLE;
+    const RECORD_LOST = PERF_RECORD_LOST;
+    const HDR = HEADER_SIZE;
+    const bytes = this.#bytes;
+    const base = this.#dataOffset;
     const size = this.#dataSize;
+    const mask = size - 1;
     const every = size / 8;
+    const cpu = this.cpu;
+    this.#start = Atomics.load(this.#meta, TAIL);
+    const startLow = this.#tailLow[0]!; // only we write data_tail
+    // acquire: pairs with the kernel's smp_store_release of data_head.
+    const avail = (Atomics.load(this.#headLow, 0) - startLow) | 0;
+    let pos = 0;
+    let nextPublish = every;
     let delivered = 0;
+    let corrupt = -1;
+    this.#publishedBytes = 0;
     try {
-      while (tail < head) {
-        const off = tail % size;
-        const at = this.#dataOffset + off;
+      while (pos < avail) {
+        const off = (startLow + pos) & mask;
+        const at = base + off;
         // Records are 8-byte aligned and the ring a power of two: a header never wraps.
-        const type = this.#u32(this.#bytes, at + TYPE_AT);
-        const recSize = this.#bytes[at + SIZE_AT]! | (this.#bytes[at + SIZE_AT + 1]! << 8);
-        if (recSize < HEADER_SIZE || recSize > head - tail) {
-          throw new BpfError(`${this.#what}: corrupt perf record (type ${type}, size ${recSize}) at position ${tail}`);
+        const type = (bytes[at + TYPE_AT]! | (bytes[at + TYPE_AT + 1]! << 8) | (bytes[at + TYPE_AT + 2]! << 16) | (bytes[at + TYPE_AT + 3]! << 24)) >>> 0;
+        const recSize = bytes[at + SIZE_AT]! | (bytes[at + SIZE_AT + 1]! << 8);
+        if (recSize < HDR || recSize > avail - pos) {
+          corrupt = recSize;
+          break;
         }
-        const rec = off + recSize <= size ? this.#bytes.subarray(at, at + recSize) : this.#unwrap(off, recSize);
-        tail += recSize;
-        if (type === PERF_RECORD_SAMPLE) {
+        const wraps = off + recSize > size;
+        const rec = wraps ? this.#unwrap(off, recSize) : bytes;
+        const r = wraps ? 0 : at;
+        pos += recSize;
+        if (type === RECORD_SAMPLE) {
           // struct { header; u32 size; char data[size]; } with PERF_SAMPLE_RAW only.
-          const rawSize = this.#u32(rec, HEADER_SIZE);
+          const rawSize = (rec[r + HDR]! | (rec[r + HDR + 1]! << 8) | (rec[r + HDR + 2]! << 16) | (rec[r + HDR + 3]! << 24)) >>> 0;
           delivered++;
-          sink.sample(rec.subarray(HEADER_SIZE + 4, HEADER_SIZE + 4 + rawSize), this.cpu);
-        } else if (type === PERF_RECORD_LOST) {
+          sink.sample(rec.subarray(r + HDR + 4, r + HDR + 4 + rawSize), cpu);
+        } else if (type === RECORD_LOST) {
           // struct { header; u64 id; u64 lost; }
-          const count = this.#u32(rec, HEADER_SIZE + 8) + this.#u32(rec, HEADER_SIZE + 12) * 2 ** 32;
+          const count = this.#u32(rec, r + HDR + 8) + this.#u32(rec, r + HDR + 12) * 2 ** 32;
           this.lost += count;
-          sink.lost(count, this.cpu);
+          sink.lost(count, cpu);
         }
-        if (tail - published >= every) {
-          // release: the kernel may overwrite what we read once it sees the new tail.
-          Atomics.store(this.#meta, TAIL, BigInt(tail));
-          published = tail;
+        if (pos >= nextPublish) {
+          this.#publish(pos);
+          nextPublish = pos + every;
         }
-        if (stop()) break;
+        if (this.#stopped) break;
       }
     } finally {
-      if (tail !== published) Atomics.store(this.#meta, TAIL, BigInt(tail)); // release, as above
+      if (pos !== this.#publishedBytes) this.#publish(pos);
+    }
+    if (corrupt >= 0) {
+      throw new BpfError(`${this.#what}: corrupt perf record (size ${corrupt}) at position ${this.#start + BigInt(pos)}`);
     }
     return delivered;
+  }
+
+  /** Deliver nothing more, for good: the owner closed. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** data_tail = where this call began + `consumed` bytes (release: the kernel may then overwrite them). */
+  #publish(consumed: number): void {
+    Atomics.store(this.#meta, TAIL, this.#start + BigInt(consumed));
+    this.#publishedBytes = consumed;
   }
 
   /** Unmap and close the event. */

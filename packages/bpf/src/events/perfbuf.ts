@@ -140,7 +140,11 @@ export class PerfBufferReader extends EventReader<PerfSample> {
   protected drainRing(i: number, toQueue: boolean): number {
     const ring = this.#rings[i];
     if (!ring) return 0;
-    return ring.consume(toQueue ? this.#queueSink : this.#sink, () => this.closed);
+    return ring.consume(toQueue ? this.#queueSink : this.#sink);
+  }
+
+  protected override closing(): void {
+    for (const ring of this.#rings) ring.stop();
   }
 
   protected release(): void {
