@@ -349,6 +349,9 @@ test('bad arguments are ArgumentErrors naming the problem', (t) => {
       e instanceof ArgumentError && /cpu \d+ is outside the map's \d+ entries/.test(e.message));
     assert.throws(() => new PerfBufferReader(events, { pagesPerCpu: 3 }), (e: unknown) =>
       e instanceof ArgumentError && /pagesPerCpu 3 must be a power of 2/.test(e.message));
+    const huge = (2 ** 31) / pageSize();
+    assert.throws(() => new PerfBufferReader(events, { pagesPerCpu: huge }), (e: unknown) =>
+      e instanceof ArgumentError && new RegExp(`pagesPerCpu ${huge} maps more than the 1073741824 bytes \\(1 GiB\\)`).test(e.message));
   } finally {
     ring.close();
     events.close();
