@@ -15,6 +15,7 @@ import { PerfEventHeader, PerfMmapPage, PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PE
 import { onlineCpus } from '../src/sys/perf.js';
 import { pageSize } from '../src/maps/mmap.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
+import { BUMP_SOURCE_SEQ } from './support/ringbuf-programs.js';
 
 checkFdLeaks();
 
@@ -268,15 +269,7 @@ test('data_head and data_tail past 2^32: samples still arrive once each, in orde
   // SCHED_CLS: bump the u64 sequence number at the start of the source value, send all of it.
   const prog = Program.load({
     type: 'SCHED_CLS', name: 'lk_pb_wrap', instructions: assemble(`
-      r6 = r1
-      *(u32 *)(r10 - 4) = 0
-      r1 = map[source] ll
-      r2 = r10
-      r2 += -4
-      call bpf_map_lookup_elem
-      if r0 == 0 goto out
-      r1 = 1
-      lock *(u64 *)(r0 + 0) += r1
+      r6 = r1${BUMP_SOURCE_SEQ}
       r1 = r6
       r2 = map[events] ll
       r3 = 0xffffffff ll

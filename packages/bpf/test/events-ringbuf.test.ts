@@ -14,7 +14,7 @@ import {
 import { mmapFd, pageSize, PROT_READ, PROT_WRITE } from '../src/maps/mmap.js';
 import { RingbufMemory, DEFAULT_HEADER_LOADS, MAX_RING_SIZE, checkRingSize, type HeaderLoads } from '../src/events/ringbuf-ring.js';
 import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
-import { REC, counterMap, counters, discardThenSubmitProgram, needRingbuf, outputProgram, packet, seqAt, seqOf } from './support/ringbuf-programs.js';
+import { BUMP_SOURCE_SEQ, REC, counterMap, counters, discardThenSubmitProgram, needRingbuf, outputProgram, packet, seqAt, seqOf } from './support/ringbuf-programs.js';
 
 checkFdLeaks();
 
@@ -320,15 +320,7 @@ test('consumer and producer positions past 2^32: records still arrive once each,
   const source = BpfMap.create({ type: 'ARRAY', keySize: 4, valueSize: BIG, maxEntries: 1, name: 'lk_rb_wrapsrc' });
   // SCHED_CLS: bump the u64 sequence number at the start of the source value, output all of it.
   const prog = Program.load({
-    type: 'SCHED_CLS', name: 'lk_rb_wrap', instructions: assemble(`
-      *(u32 *)(r10 - 4) = 0
-      r1 = map[source] ll
-      r2 = r10
-      r2 += -4
-      call bpf_map_lookup_elem
-      if r0 == 0 goto out
-      r1 = 1
-      lock *(u64 *)(r0 + 0) += r1
+    type: 'SCHED_CLS', name: 'lk_rb_wrap', instructions: assemble(`${BUMP_SOURCE_SEQ}
       r1 = map[events] ll
       r2 = r0
       r3 = ${BIG}

@@ -107,3 +107,18 @@ export function discardThenSubmitProgram(events: { fd: number }, name: string): 
     exit`;
   return Program.load({ type: 'SCHED_CLS', name, instructions: assemble(text, { maps: { events: events.fd } }) });
 }
+
+/**
+ * Assembly for big records: look up element 0 of the ARRAY map `source`
+ * (jumping to `out` when absent), bump the u64 sequence number at the start
+ * of its value, and leave the value's address in r0. Clobbers r1-r5.
+ */
+export const BUMP_SOURCE_SEQ = `
+  *(u32 *)(r10 - 4) = 0
+  r1 = map[source] ll
+  r2 = r10
+  r2 += -4
+  call bpf_map_lookup_elem
+  if r0 == 0 goto out
+  r1 = 1
+  lock *(u64 *)(r0 + 0) += r1`;
