@@ -122,6 +122,7 @@ export class PerfRing {
     let nextPublish = every;
     let delivered = 0;
     let corrupt = -1;
+    let corruptType = 0;
     this.#publishedBytes = 0;
     try {
       while (pos < avail) {
@@ -132,6 +133,7 @@ export class PerfRing {
         const recSize = bytes[at + SIZE_AT]! | (bytes[at + SIZE_AT + 1]! << 8);
         if (recSize < HDR || recSize > avail - pos) {
           corrupt = recSize;
+          corruptType = type;
           break;
         }
         const wraps = off + recSize > size;
@@ -159,7 +161,7 @@ export class PerfRing {
       if (pos !== this.#publishedBytes) this.#publish(pos);
     }
     if (corrupt >= 0) {
-      throw new BpfError(`${this.#what}: corrupt perf record (size ${corrupt}) at position ${this.#start + BigInt(pos)}`);
+      throw new BpfError(`${this.#what}: corrupt perf record (type ${corruptType}, size ${corrupt}) at position ${this.#start + BigInt(pos)}`);
     }
     return delivered;
   }
