@@ -14,15 +14,13 @@ import { perfEventOpen, perfIoctl } from '../sys/perf.js';
 import { mmapFd, unmap, pageSize, PROT_READ, PROT_WRITE } from '../maps/mmap.js';
 import { PerfEventHeader, PerfMmapPage, bpfOutputAttr, PERF_RECORD_LOST, PERF_RECORD_SAMPLE, type BpfOutputAttrOptions } from './perf-mmap.js';
 import { ArgumentError, BpfError } from '../errors.js';
-import { MAX_RING_SIZE } from './ringbuf-ring.js';
+import { LOW_WORD, MAX_RING_SIZE } from './ringbuf-ring.js';
 
 const HEAD = PerfMmapPage.fields.data_head.offset / 8;
 const TAIL = PerfMmapPage.fields.data_tail.offset / 8;
 const HEADER_SIZE = PerfEventHeader.size;
 const TYPE_AT = PerfEventHeader.fields.type.offset;
 const SIZE_AT = PerfEventHeader.fields.size.offset;
-/** Index of the low half of a u64 in an Int32Array over it (0 on little-endian CPUs). */
-const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 export interface PerfRingSink {
   /** A PERF_RECORD_SAMPLE's raw data (a view, valid during the call). */
@@ -129,7 +127,7 @@ export class PerfRing {
         const off = (startLow + pos) & mask;
         const at = base + off;
         // Records are 8-byte aligned and the ring a power of two: a header never wraps.
-        const type = (bytes[at + TYPE_AT]! | (bytes[at + TYPE_AT + 1]! << 8) | (bytes[at + TYPE_AT + 2]! << 16) | (bytes[at + TYPE_AT + 3]! << 24)) >>> 0;
+        const type = this.#u32(bytes, at + TYPE_AT);
         const recSize = bytes[at + SIZE_AT]! | (bytes[at + SIZE_AT + 1]! << 8);
         if (recSize < HDR || recSize > avail - pos) {
           corrupt = recSize;
@@ -142,7 +140,7 @@ export class PerfRing {
         pos += recSize;
         if (type === RECORD_SAMPLE) {
           // struct { header; u32 size; char data[size]; } with PERF_SAMPLE_RAW only.
-          const rawSize = (rec[r + HDR]! | (rec[r + HDR + 1]! << 8) | (rec[r + HDR + 2]! << 16) | (rec[r + HDR + 3]! << 24)) >>> 0;
+          const rawSize = this.#u32(rec, r + HDR);
           delivered++;
           sink.sample(rec.subarray(r + HDR + 4, r + HDR + 4 + rawSize), cpu);
         } else if (type === RECORD_LOST) {

@@ -56,7 +56,7 @@ export function checkRingSize(size: number, what: string): void {
 }
 
 /** Index of the low half of a u64 in an Int32Array over it (0 on little-endian CPUs). */
-const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+export const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
 
 /** Round a record's length plus header up to the ring's 8-byte alignment. */
 export function recordSpan(len: number): number {
@@ -162,6 +162,24 @@ export class RingbufMemory {
     this.#stopped = true;
   }
 
+  /** A drain begins: note consumer_pos; its low 32 bits, where the loop counts from. */
+  #begin(): number {
+    this.#start = Atomics.load(this.#cons, 0);
+    this.#consumed = 0;
+    this.#publishedBytes = 0;
+    return this.#consLow[0]!; // only we write consumer_pos
+  }
+
+  /**
+   * A drain ends, normally or by a throw: publish `pos` bytes (release: the
+   * kernel's smp_load_acquire(&rb->consumer_pos) may now reuse the space). A
+   * record whose callback threw counts as consumed (pos is past it).
+   */
+  #finish(pos: number): void {
+    this.#consumed = pos;
+    if (pos !== this.#publishedBytes) this.#publish(pos);
+  }
+
   /** consumer_pos = where this call began + `consumed` bytes (release). */
   #publish(consumed: number): void {
     Atomics.store(this.#cons, 0, this.#start + BigInt(consumed));
@@ -202,14 +220,11 @@ export class RingbufMemory {
     const every = size / 8;
     const plain = this.#plainHeaders === true;
     const prodLow = this.#prodLow;
-    this.#start = Atomics.load(this.#cons, 0);
-    const startLow = this.#consLow[0]!; // only we write consumer_pos
+    const startLow = this.#begin();
     let pos = 0;
     let nextPublish = every;
     let delivered = 0;
     let corrupt = false;
-    this.#consumed = 0;
-    this.#publishedBytes = 0;
     try {
       scan: for (;;) {
         // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
@@ -245,10 +260,7 @@ export class RingbufMemory {
         }
       }
     } finally {
-      // release: the kernel's smp_load_acquire(&rb->consumer_pos) may now reuse the space.
-      // A record whose callback threw counts as consumed (pos is past it).
-      this.#consumed = pos;
-      if (pos !== this.#publishedBytes) this.#publish(pos);
+      this.#finish(pos);
     }
     if (corrupt) throw this.#corrupt();
     return delivered;
@@ -271,14 +283,11 @@ export class RingbufMemory {
     const every = size / 8;
     const plain = this.#plainHeaders === true;
     const prodLow = this.#prodLow;
-    this.#start = Atomics.load(this.#cons, 0);
-    const startLow = this.#consLow[0]!; // only we write consumer_pos
+    const startLow = this.#begin();
     let pos = 0;
     let nextPublish = every;
     let delivered = 0;
     let corrupt = false;
-    this.#consumed = 0;
-    this.#publishedBytes = 0;
     try {
       scan: for (;;) {
         // acquire: pairs with smp_store_release(&rb->producer_pos) in __bpf_ringbuf_reserve.
@@ -314,10 +323,7 @@ export class RingbufMemory {
         }
       }
     } finally {
-      // release: the kernel's smp_load_acquire(&rb->consumer_pos) may now reuse the space.
-      // A record whose callback threw counts as consumed (pos is past it).
-      this.#consumed = pos;
-      if (pos !== this.#publishedBytes) this.#publish(pos);
+      this.#finish(pos);
     }
     if (corrupt) throw this.#corrupt();
     return delivered;
