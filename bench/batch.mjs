@@ -8,7 +8,7 @@
 // whole walk, as C reuses its arrays). Both sides walk the same map, pinned
 // for the C process: a HASH map's walk cost depends on its random hash seed
 // and where its elements landed, which differ from map to map.
-import { BpfMap, u32, u64 } from '../packages/bpf/dist/src/index.js';
+import { BpfMap, u32, u64 } from '@lockne/bpf';
 import { lookupBatchChunks } from '../packages/bpf/dist/src/maps/batch.js';
 import { runJson } from './lib/proc.mjs';
 import { compare, pairedNote, row } from './lib/report.mjs';

@@ -31,7 +31,7 @@ const self = fileURLToPath(import.meta.url);
 
 /** One process: first run, then `warm` repetitions; prints a JSON line. */
 async function child(path, warm) {
-  const { BtfReader } = await import('../packages/obj/dist/src/index.js');
+  const { BtfReader } = await import('@lockne/obj');
   const hr = () => process.hrtime.bigint();
   const gc = () => globalThis.gc?.();
   const kib = (a, b) => ({ heap_kib: Math.round((b.heapUsed - a.heapUsed) / 1024), buffers_kib: Math.round((b.arrayBuffers - a.arrayBuffers) / 1024) });

@@ -11,7 +11,7 @@
 // A fourth, reference-only row times the bare native call the map API ends
 // in (a native.boundBpf function on a fixed attr area, no BpfMap, no codecs): the ceiling
 // any JavaScript API on this binding can reach.
-import { BpfMap, BpfCmd, native, u32, u64 } from '../packages/bpf/dist/src/index.js';
+import { BpfMap, BpfCmd, native, u32, u64 } from '@lockne/bpf';
 import { MapElemAttr } from '../packages/bpf/dist/src/sys/attrs.js';
 import { runJson } from './lib/proc.mjs';
 import { compare, pairedNote, row } from './lib/report.mjs';

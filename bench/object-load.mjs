@@ -29,7 +29,7 @@ const here = path.dirname(self);
 /** One process: import, first load, `reps` warm loads; prints a JSON line. */
 async function child(obj, reps) {
   const t0 = process.hrtime.bigint();
-  const { BpfObject } = await import('../packages/bpf/dist/src/index.js');
+  const { BpfObject } = await import('@lockne/bpf');
   const importNs = Number(process.hrtime.bigint() - t0);
   const once = () => {
     const c0 = process.cpuUsage();
@@ -66,7 +66,7 @@ function buildObject() {
 
 export async function run({ bins, quick, log }) {
   if (process.getuid?.() !== 0) throw new Error('bench: object-load needs root (bpf syscall, bpffs)');
-  const { ensureBpffs } = await import('../packages/bpf/dist/src/index.js');
+  const { ensureBpffs } = await import('@lockne/bpf');
   ensureBpffs('/sys/fs/bpf');
   const obj = buildObject();
   const config = { object: 'bench/bpf/object-load.bpf.c', processes: quick ? 3 : 9, warm: quick ? 3 : 10 };

@@ -22,8 +22,8 @@
 //          empty makes the kernel send a wakeup for nearly every record, which
 //          the producer pays for, so the two consumers would not face the same
 //          load.
-import { BpfMap, Program, RingBufferReader, u32, u64 } from '../packages/bpf/dist/src/index.js';
-import { assemble } from '../packages/obj/dist/src/index.js';
+import { BpfMap, Program, RingBufferReader, u32, u64 } from '@lockne/bpf';
+import { assemble } from '@lockne/obj';
 import { PinDir } from './lib/pins.mjs';
 import { currentCpus, pinMainThread, producerConsumerCpus } from './lib/affinity.mjs';
 import { runJson, startChild, lastJson } from './lib/proc.mjs';

@@ -106,10 +106,10 @@ function drainer(bpf, side) {
 
 export async function run({ quick, log }) {
   if (process.getuid?.() !== 0) throw new Error('bench: compiler needs root (bpf syscall)');
-  const bpf = await import('../../packages/bpf/dist/src/index.js');
-  const obj = await import('../../packages/obj/dist/src/index.js');
+  const bpf = await import('@lockne/bpf');
+  const obj = await import('@lockne/obj');
   const t0 = process.hrtime.bigint();
-  const compiler = await import('../../packages/compiler/dist/src/index.js');
+  const compiler = await import('@lockne/compiler');
   const importMs = Number(process.hrtime.bigint() - t0) / 1e6;
   mkdirSync(OUT, { recursive: true });
   const names = programNames();

@@ -3,7 +3,7 @@
 // on Ctrl-C / SIGTERM too.
 import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
-import { ensureBpffs, pin, unpin } from '../../packages/bpf/dist/src/index.js';
+import { ensureBpffs, pin, unpin } from '@lockne/bpf';
 
 const live = new Set();
 

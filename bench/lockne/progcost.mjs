@@ -107,7 +107,7 @@ export async function enableStats() {
     const { bpfRaw } = await import('../../packages/bpf/dist/src/sys/syscall.js');
     const { EnableStatsAttr } = await import('../../packages/bpf/dist/src/sys/attrs.js');
     const { encode } = await import('../../packages/bpf/dist/src/sys/layout.js');
-    const { native } = await import('../../packages/bpf/dist/src/index.js');
+    const { native } = await import('@lockne/bpf');
     const { ret } = bpfRaw('ENABLE_STATS', encode(EnableStatsAttr, { type: 0 /* BPF_STATS_RUN_TIME */ }));
     if (ret >= 0) {
       let open = true;

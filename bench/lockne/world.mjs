@@ -32,8 +32,8 @@ export async function loadModules() {
     world: await need('demo/world.js'),
     state: await need('deploy/state.js'),
     cgroups: await need('deploy/cgroups.js'),
-    bpf: await import('../../packages/bpf/dist/src/index.js'),
-    obj: await import('../../packages/obj/dist/src/index.js'),
+    bpf: await import('@lockne/bpf'),
+    obj: await import('@lockne/obj'),
   };
 }
 

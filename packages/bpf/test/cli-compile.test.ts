@@ -15,8 +15,9 @@ import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
 
 checkFdLeaks();
 
-// dist/test/cli-compile.test.js -> dist/src/cli/main.js
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+// The installed command: bin/lockne-bpf.js runs the bundle (dist/bundle/cli.js).
+// dist/test/cli-compile.test.js -> bin/lockne-bpf.js
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/lockne-bpf.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `lk${process.pid}compile-`));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

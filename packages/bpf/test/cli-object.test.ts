@@ -17,8 +17,9 @@ import { checkFdLeaks, needRoot, skipUnless } from './support/kernel.js';
 
 checkFdLeaks();
 
-// dist/test/cli-object.test.js -> dist/src/cli/main.js
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+// The installed command: bin/lockne-bpf.js runs the bundle (dist/bundle/cli.js).
+// dist/test/cli-object.test.js -> bin/lockne-bpf.js
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/lockne-bpf.js');
 
 interface Run { status: number | null; stdout: string; stderr: string }
 

@@ -15,8 +15,9 @@ import { checkFdLeaks, needRoot, skipUnless, uniqueName } from './support/kernel
 
 checkFdLeaks();
 
-// dist/test/cli.test.js -> dist/src/cli/main.js
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+// The installed command: bin/lockne-bpf.js runs the bundle (dist/bundle/cli.js).
+// dist/test/cli.test.js -> bin/lockne-bpf.js
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/lockne-bpf.js');
 
 interface Run { status: number | null; stdout: string; stderr: string }
 

@@ -41,7 +41,8 @@ export const bump = tc((ctx) => {
  * The workers call bpf(2) directly with the fd: a thread must not own our FdHandle.
  */
 async function runTogether(fd: number, repeat: number, n: number): Promise<number[]> {
-  const bpf = import.meta.resolve('@lockne/bpf');
+  // The package's entry is its bundle (dist/bundle/index.js); its internal modules are in dist/src.
+  const bpf = new URL('../src/', import.meta.resolve('@lockne/bpf'));
   const gate = new Int32Array(new SharedArrayBuffer(8)); // [0]: go, [1]: ready count
   const workerData = {
     fd, repeat, gate,

@@ -1,5 +1,6 @@
 // The lockne-bpf command tree and its error handling; main.ts runs it.
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { AsmError } from '@lockne/obj';
 import { BpfError } from '../errors.js';
@@ -13,8 +14,9 @@ import { registerInspect } from './commands/inspect.js';
 import { registerBtfDump } from './commands/btf.js';
 import { registerLoad } from './commands/load.js';
 import { registerCompile } from './commands/compile.js';
+import { PACKAGE_ROOT } from '../sys/package-root.js';
 
-const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+const pkg = createRequire(import.meta.url)(path.join(PACKAGE_ROOT, 'package.json')) as { version: string };
 
 /** The command tree (exported for tests and embedding). */
 export function buildCli(): Command {

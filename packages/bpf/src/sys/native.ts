@@ -2,8 +2,8 @@
 // returns a non-negative result or -errno, except mmap (ArrayBuffer | -errno)
 // and pollStart (handle | -errno). Nothing here formats errors: see errors.ts.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { PACKAGE_ROOT } from './package-root.js';
 
 /** Bytes the native side can read or write in place. */
 export type Bytes = ArrayBufferView | ArrayBuffer;
@@ -57,13 +57,11 @@ export interface NativeBinding {
 
 function load(): NativeBinding {
   const require = createRequire(import.meta.url);
-  // dist/src/sys/native.js -> package root is three levels up.
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
   const candidates = ['build/Release/lockne_native.node', 'build/Debug/lockne_native.node'];
   const errors: string[] = [];
   for (const rel of candidates) {
     try {
-      return require(path.join(root, rel)) as NativeBinding;
+      return require(path.join(PACKAGE_ROOT, rel)) as NativeBinding;
     } catch (e) {
       errors.push(`${rel}: ${(e as Error).message.split('\n')[0]}`);
     }
