@@ -5,10 +5,12 @@
 // 100-190 ms unbundled against ~20 ms bundled. Types, tests and source maps
 // still come from dist/src (the bundle's maps chain through tsc's to src/*.ts).
 //
-// Every bare import stays external (other @lockne packages, commander, node:*),
-// so each package's code exists once in a process: @lockne/bpf's bundle
-// imports @lockne/obj's bundle, not a copy of it. Entries of one package share
-// chunks for the same reason (index and testing see the same module state).
+// The libraries keep every bare import external (other @lockne packages,
+// commander, node:*), so each package's code exists once in a process:
+// @lockne/bpf's bundle imports @lockne/obj's bundle, not a copy of it. Entries
+// of one package share chunks for the same reason (index and testing see the
+// same module state). The lockne app (bin/lockne.js) also takes in its ESM
+// dependencies: zod alone is ~95 modules (80-90 ms to import unbundled).
 //
 //   node scripts/bundle.mjs            # after tsc -b; part of npm run build
 import { build } from 'esbuild';
@@ -18,14 +20,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Package directory → entry name → module under dist/src. */
+/** Package directory → entries (name → module under dist/src) and what stays an import. */
 const packages = {
-  'packages/obj': { index: 'index.js' },
-  'packages/kernel': { index: 'index.js' },
-  'packages/bpf': { index: 'index.js', testing: 'testing.js', cli: 'cli/main.js' },
+  'packages/obj': { entries: { index: 'index.js' } },
+  'packages/kernel': { entries: { index: 'index.js' } },
+  'packages/bpf': { entries: { index: 'index.js', testing: 'testing.js', cli: 'cli/main.js' } },
+  // commander is CommonJS (it would need a require shim inside ESM); ink and
+  // react are only imported by `monitor`/`top`, lazily, and stay out.
+  'apps/lockne': { entries: { cli: 'cli/main.js' }, external: ['@lockne/*', 'commander', 'ink', 'react', 'react/*'] },
 };
 
-async function bundle(dir, entries) {
+async function bundle(dir, { entries, external }) {
   const dist = path.join(root, dir, 'dist');
   const outdir = path.join(dist, 'bundle');
   rmSync(outdir, { recursive: true, force: true });
@@ -38,7 +43,7 @@ async function bundle(dir, entries) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    ...(external ? { external } : { packages: 'external' }),
     // Error classes and codecs print their own names; renaming on collision must not change them.
     keepNames: true,
     sourcemap: 'linked',
@@ -47,4 +52,4 @@ async function bundle(dir, entries) {
   });
 }
 
-for (const [dir, entries] of Object.entries(packages)) await bundle(dir, entries);
+for (const [dir, target] of Object.entries(packages)) await bundle(dir, target);

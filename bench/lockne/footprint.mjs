@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { tunnelBytes } from './world.mjs';
 
 const LAYOUT = new URL('../../apps/lockne/dist/src/kernel/layout.js', import.meta.url).href;
-const CLI = fileURLToPath(new URL('../../apps/lockne/dist/src/cli/main.js', import.meta.url));
+const CLIS = ['../../apps/lockne/bin/lockne.js', '../../apps/lockne/dist/src/cli/main.js', '../../apps/lockne/dist/bundle/cli.js']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
 export const GOAL_MEMORY_BYTES = 256 * 1024;
 export const GOAL_PROCESSES = 0;
 
@@ -40,13 +41,13 @@ function cmdline(pid) {
   }
 }
 
-/** argv that runs the lockne CLI: `lockne …` (installed) or `node …/apps/lockne/dist/src/cli/main.js …`. */
+/** argv that runs the lockne CLI: `lockne …` (installed), or node running bin/lockne.js, the bundle or dist/src/cli/main.js. */
 export function runsLockneCli(argv) {
   if (argv.length === 0) return false;
   if (path.basename(argv[0]) === 'lockne') return true;
   const script = argv.slice(1).find((a) => !a.startsWith('-'));
   return /node(js)?$/.test(path.basename(argv[0])) && script !== undefined
-    && (path.resolve(script) === CLI || path.basename(script) === 'lockne' || script.endsWith('/lockne/dist/src/cli/main.js'));
+    && (CLIS.includes(path.resolve(script)) || path.basename(script) === 'lockne' || /\/lockne\/(bin\/lockne\.js|dist\/src\/cli\/main\.js|dist\/bundle\/cli\.js)$/.test(script));
 }
 
 /** lockne CLI processes: in the client namespace (judged) and anywhere (other runs on the machine, reported). */

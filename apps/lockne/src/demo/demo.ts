@@ -12,9 +12,9 @@ import path from 'node:path';
 import { probeArgv, parseProbeOutput, type ProbeRequest } from '../topology/probe.js';
 import { tryRunAsync } from '../topology/exec.js';
 import { LockneWorld } from './world.js';
-import { fileURLToPath } from 'node:url';
+import { appFile } from '../paths.js';
 
-const TRAFFIC_APP = fileURLToPath(new URL('./traffic-app.js', import.meta.url));
+const TRAFFIC_APP = appFile('dist/src/demo/traffic-app.js');
 
 const say = (s: string): void => { process.stdout.write(`${s}\n`); };
 

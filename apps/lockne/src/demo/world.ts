@@ -5,12 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cgroup2Root } from '@lockne/bpf';
 import { inNetnsArgv, tryRunAsync, type RunResult, type Topology } from '../topology/index.js';
 import { ensureCgroup, removeCgroupMovingOut } from '../deploy/cgroups.js';
+import { LOCKNE_BIN } from '../paths.js';
 
-export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The CLI the world runs: the installed command (the bundle), as users run it. */
+export const CLI = LOCKNE_BIN;
 
 export interface WorldProfile {
   name: string;

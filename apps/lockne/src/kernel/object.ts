@@ -2,13 +2,13 @@
 // src/bpf/lockne.bpf.ts by our own compiler at build time
 // (scripts/build-bpf.mjs → dist/bpf/lockne.bpf.o); nothing is compiled at run time.
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { BpfObject, attachIter, pin, type Attachment, type Link } from '@lockne/bpf';
+import { appFile } from '../paths.js';
 import { CGROUP_PROGRAMS, ITER_PROGRAMS, MAP_NAMES, TRACEPOINT_PROGRAMS, linkPin, mapPin } from './layout.js';
 
-/** dist/bpf/lockne.bpf.o next to this module's dist/src. */
+/** The package's dist/bpf/lockne.bpf.o. */
 export function objectPath(): string {
-  return fileURLToPath(new URL('../../bpf/lockne.bpf.o', import.meta.url));
+  return appFile('dist/bpf/lockne.bpf.o');
 }
 
 export interface LoadSettings {

@@ -1,12 +1,12 @@
 // The client-side probe, as the parent sees it: what to ask, the argv that runs
 // probe-main.js (the "app" Lockne's tests route), and its parsed answer.
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { appFile } from '../paths.js';
 import { DNS_PORT, WHOAMI_PORT } from './addressing.js';
 import type { WhoamiReply } from './records.js';
 
 /** The compiled probe script. */
-export const PROBE_SCRIPT = fileURLToPath(new URL('./probe-main.js', import.meta.url));
+export const PROBE_SCRIPT = appFile('dist/src/topology/probe-main.js');
 
 /**
  * - `tcp`: connect to the whoami service, read its reply;

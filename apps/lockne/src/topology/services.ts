@@ -1,13 +1,13 @@
 // Starting the server's services (server-main.js) inside the server namespace.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appFile } from '../paths.js';
 import { inNetnsArgv, pollUntil } from './exec.js';
 import type { ProcessSet, Tracked } from './processes.js';
 import type { ServerConfig } from './server-main.js';
 
-/** The compiled services script (next to this file in dist/). */
-export const SERVER_SCRIPT = fileURLToPath(new URL('./server-main.js', import.meta.url));
+/** The compiled services script. */
+export const SERVER_SCRIPT = appFile('dist/src/topology/server-main.js');
 const READY_TIMEOUT_MS = 10_000;
 
 /**
