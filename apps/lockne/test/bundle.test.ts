@@ -1,13 +1,15 @@
 // The installed `lockne` command (bin/lockne.js) runs the bundle
 // (dist/bundle/cli.js, zod and smol-toml inside it), while the other tests
 // import dist/src. Both must be the same program: the same help, and the
-// config errors that come from inside the bundled zod/TOML code.
+// config errors that come from inside the bundled zod/TOML code. And zod
+// (most of the bundle's bytes) loads only for commands that read a config.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { APP_ROOT, LOCKNE_BIN, appFile } from '../src/paths.js';
 import { objectPath } from '../src/kernel/object.js';
 
@@ -54,6 +56,33 @@ test('config errors through the bin: bundled TOML and schema checks name file:li
       assert.match(a.stderr, c.want);
       assert.deepEqual(a, b);
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('zod is loaded only by commands that read a config: --help and status (state only) load no module containing it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lk${process.pid}bundle-`));
+  try {
+    // A module hook that prints every file: URL the process loads.
+    const hook = path.join(dir, 'hook.mjs');
+    fs.writeFileSync(hook, `export async function load(url, ctx, next) { if (url.startsWith('file:')) process.stderr.write('LOADED ' + url + '\\n'); return next(url, ctx); }\n`);
+    const register = path.join(dir, 'register.mjs');
+    fs.writeFileSync(register, `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+    const loaded = (args: string[]): string[] => {
+      const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, LOCKNE_BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, args.includes('up') ? 1 : 0, r.stderr);
+      return [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => fileURLToPath(m[1]!));
+    };
+    const withZod = (files: string[]): string[] => files.filter((f) => fs.readFileSync(f, 'utf8').includes('ZodError'));
+    const help = loaded(['--help']);
+    assert.ok(help.includes(appFile('dist/bundle/cli.js')), help.join('\n'));
+    assert.deepEqual(withZod(help), []);
+    assert.deepEqual(withZod(loaded(['--pin-dir', path.join(dir, 'no-deployment'), 'status'])), []);
+    // The check can see zod: a command that reads a config loads it.
+    const bad = path.join(dir, 'bad.toml');
+    fs.writeFileSync(bad, '[lockne]\nmark_base = "x"\n');
+    assert.equal(withZod(loaded(['--config', bad, 'up'])).length, 1);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

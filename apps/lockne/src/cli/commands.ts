@@ -1,6 +1,5 @@
 // Subcommands of `lockne`.
 import { Command, Option } from 'commander';
-import { adHocConfig } from '../config/index.js';
 import { up } from '../deploy/up.js';
 import { down } from '../deploy/down.js';
 import { adHocProfile, specFromState } from '../deploy/adhoc.js';
@@ -9,19 +8,19 @@ import { targetUser } from '../apps/users.js';
 import { addExeRule, profileByName, removeExeRule } from '../apps/exe-rules.js';
 import { attachProcess } from '../apps/attach.js';
 import { statusReport, printStatus } from '../observe/status.js';
-import { configFor, maybeState, pinDirFor, requireState, type GlobalOptions } from './context.js';
+import { configFor, configModule, maybeState, pinDirFor, requireState, type GlobalOptions } from './context.js';
 import { readState, stateFileFor, type LockneState } from '../deploy/state.js';
 
 const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
 const json = (v: unknown): string => JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
 
 /** The deployment `run --via IFACE` uses: the running one (plus an ad-hoc profile if needed), or a new one. */
-function stateWithVia(g: GlobalOptions, via: string, dns: { dns4?: string; dns6?: string }): { state: LockneState; profile: string } {
+async function stateWithVia(g: GlobalOptions, via: string, dns: { dns4?: string; dns6?: string }): Promise<{ state: LockneState; profile: string }> {
   // Checks the flags (errors name --via / --dns) and gives the default settings when there is no config.
-  const adHoc = adHocConfig({ via, dns: [dns.dns4, dns.dns6].filter((d): d is string => d !== undefined) });
-  let state = maybeState(g);
+  const adHoc = (await configModule()).adHocConfig({ via, dns: [dns.dns4, dns.dns6].filter((d): d is string => d !== undefined) });
+  let state = await maybeState(g);
   if (!state) {
-    const cfg = configFor(g) ?? { settings: { ...adHoc.settings, pinDir: pinDirFor(g) }, profiles: [] };
+    const cfg = (await configFor(g)) ?? { settings: { ...adHoc.settings, pinDir: await pinDirFor(g) }, profiles: [] };
     state = up(cfg).state;
   }
   const existing = state.profiles.find((p) => p.via === via);
@@ -36,9 +35,9 @@ function stateWithVia(g: GlobalOptions, via: string, dns: { dns4?: string; dns6?
 export function addCommands(program: Command): void {
   program.command('up')
     .description('load, pin and attach everything and set up routing for the config\'s profiles (idempotent)')
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const cfg = configFor(g);
+      const cfg = await configFor(g);
       if (!cfg) throw new Error('no config: write /etc/lockne/config.toml or pass --config FILE (or use `lockne run --via IFACE -- CMD`)');
       const r = up(cfg);
       for (const n of r.notes) process.stderr.write(`lockne: note: ${n}\n`);
@@ -47,14 +46,14 @@ export function addCommands(program: Command): void {
 
   program.command('down')
     .description('remove every program, link, pin, cgroup and rule Lockne made (idempotent)')
-    .action((_o, cmd: Command) => {
+    .action(async (_o, cmd: Command) => {
       const g = globals(cmd);
-      const pinDir = pinDirFor(g);
+      const pinDir = await pinDirFor(g);
       // With no state file (a second `down`, an `up` killed before writing it) the config says where the
       // profile cgroups are: guessing the cgroup root would take the config's scope (<name>-scope) for one.
       let scope: string | undefined;
       try { scope = readState(stateFileFor(pinDir))?.scope; } catch { /* corrupt: down removes it */ }
-      scope ??= g.config ? configFor(g)?.settings.cgroup : undefined;
+      scope ??= g.config ? (await configFor(g))?.settings.cgroup : undefined;
       const r = down({ pinDir, ...(scope ? { scope } : {}) });
       process.stdout.write(`lockne: down: removed ${r.pins} pins, ${r.rules} rules, ${r.routes} routes, ${r.cgroups} cgroups\n`);
     });
@@ -76,10 +75,10 @@ export function addCommands(program: Command): void {
       let profile: string;
       if (o.via) {
         const dns = { ...(o.dns?.find((d) => !d.includes(':')) ? { dns4: o.dns.find((d) => !d.includes(':'))! } : {}), ...(o.dns?.find((d) => d.includes(':')) ? { dns6: o.dns.find((d) => d.includes(':'))! } : {}) };
-        ({ state, profile } = stateWithVia(g, o.via, dns));
+        ({ state, profile } = await stateWithVia(g, o.via, dns));
       } else {
-        state = maybeState(g) ?? (() => {
-          const cfg = configFor(g);
+        state = (await maybeState(g)) ?? await (async () => {
+          const cfg = await configFor(g);
           if (!cfg) throw new Error('lockne is not up and there is no config: run `lockne up` first');
           return up(cfg).state;
         })();
@@ -94,19 +93,19 @@ export function addCommands(program: Command): void {
   rule.command('add')
     .requiredOption('--exe <path>', 'absolute executable path')
     .requiredOption('-p, --profile <name>', 'profile')
-    .action((o: { exe: string; profile: string }, cmd: Command) => {
-      const variants = addExeRule(requireState(globals(cmd)), o.exe, o.profile);
+    .action(async (o: { exe: string; profile: string }, cmd: Command) => {
+      const variants = addExeRule(await requireState(globals(cmd)), o.exe, o.profile);
       process.stdout.write(`lockne: ${variants.join(' and ')} → ${o.profile}\n`);
     });
   rule.command('remove')
     .requiredOption('--exe <path>', 'absolute executable path')
-    .action((o: { exe: string }, cmd: Command) => {
-      if (!removeExeRule(requireState(globals(cmd)), o.exe)) throw new Error(`no rule for ${o.exe}`);
+    .action(async (o: { exe: string }, cmd: Command) => {
+      if (!removeExeRule(await requireState(globals(cmd)), o.exe)) throw new Error(`no rule for ${o.exe}`);
     });
   rule.command('list')
     .option('--json', 'JSON output')
-    .action((o: { json?: boolean }, cmd: Command) => {
-      const s = requireState(globals(cmd));
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const s = await requireState(globals(cmd));
       if (o.json) process.stdout.write(`${json(s.exeRules)}\n`);
       else for (const r of s.exeRules) process.stdout.write(`${r.path} → ${r.profile}\n`);
     });
@@ -116,16 +115,16 @@ export function addCommands(program: Command): void {
     .argument('<pid>', 'process id')
     .requiredOption('-p, --profile <name>', 'profile')
     .option('--reset', 'destroy its existing TCP/UDP connections so they are made again, routed')
-    .action((pid: string, o: { profile: string; reset?: boolean }, cmd: Command) => {
-      const r = attachProcess(requireState(globals(cmd)), Number(pid), o.profile, { reset: o.reset === true });
+    .action(async (pid: string, o: { profile: string; reset?: boolean }, cmd: Command) => {
+      const r = attachProcess(await requireState(globals(cmd)), Number(pid), o.profile, { reset: o.reset === true });
       process.stdout.write(`lockne: moved ${r.pids.length} processes to ${o.profile}${o.reset ? `, destroyed ${r.destroyed} sockets` : ''}\n`);
     });
 
   program.command('status')
     .description('profiles, tunnel state and routed apps')
     .option('--json', 'JSON output')
-    .action((o: { json?: boolean }, cmd: Command) => {
-      const report = statusReport(maybeState(globals(cmd)), pinDirFor(globals(cmd)));
+    .action(async (o: { json?: boolean }, cmd: Command) => {
+      const report = statusReport(await maybeState(globals(cmd)), await pinDirFor(globals(cmd)));
       if (o.json) process.stdout.write(`${json(report)}\n`);
       else printStatus(report, process.stdout);
     });
@@ -134,7 +133,7 @@ export function addCommands(program: Command): void {
     .description('stream connection events (JSON lines with --json)')
     .option('--json', 'one JSON object per line')
     .action(async (o: { json?: boolean }, cmd: Command) => {
-      const state = requireState(globals(cmd));
+      const state = await requireState(globals(cmd));
       const { monitor } = await import('../observe/monitor.js');
       const ac = new AbortController();
       for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => ac.abort());
@@ -151,7 +150,7 @@ export function addCommands(program: Command): void {
     .action(async (o: { once?: boolean; interval: string }, cmd: Command) => {
       const intervalMs = Number(o.interval);
       if (!Number.isInteger(intervalMs) || intervalMs < 0) throw new Error(`--interval ${o.interval}: milliseconds, a whole number >= 0`);
-      const state = requireState(globals(cmd));
+      const state = await requireState(globals(cmd));
       const [{ snapshotSource }, { runTop }] = await Promise.all([import('../observe/source.js'), import('../tui/index.js')]);
       const source = snapshotSource(state);
       try {
