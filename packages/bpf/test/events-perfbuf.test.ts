@@ -135,31 +135,35 @@ test('samples arrive on the ring of the CPU the program ran on, with their bytes
   }
 });
 
-test('callback mode: the fd watcher wakes the reader for each CPU\'s samples', async (t) => {
-  if (skipUnless(t, needRoot())) return;
-  const events = perfMap('lk_pb_watch');
-  const prog = outputProgram(events);
-  const got: { seq: number; cpu: number }[] = [];
-  const reader = new PerfBufferReader(events, { onSample: (d, cpu) => got.push({ seq: decode(d).seq, cpu }) });
-  try {
-    const cpus = onlineCpus();
-    // Emit from timers so every sample is picked up by a later wake, never by this code.
-    for (let i = 0; i < 20; i++) {
-      emit(prog, i, cpus[i % cpus.length]!);
-      await sleep(1);
+for (const mode of ['onSample', 'onRecord'] as const) {
+  test(`callback mode: the fd watcher wakes the reader for each CPU's samples (${mode})`, async (t) => {
+    if (skipUnless(t, needRoot())) return;
+    const events = perfMap('lk_pb_watch');
+    const prog = outputProgram(events);
+    const got: { seq: number; cpu: number }[] = [];
+    const reader = new PerfBufferReader(events, mode === 'onSample'
+      ? { onSample: (d, cpu) => got.push({ seq: decode(d).seq, cpu }) }
+      : { onRecord: (d, o, n, cpu) => got.push({ seq: decode(d.subarray(o, o + n)).seq, cpu }) });
+    try {
+      const cpus = onlineCpus();
+      // Emit from timers so every sample is picked up by a later wake, never by this code.
+      for (let i = 0; i < 20; i++) {
+        emit(prog, i, cpus[i % cpus.length]!);
+        await sleep(1);
+      }
+      await until(() => got.length >= 20);
+      assert.equal(got.length, 20);
+      for (const cpu of cpus) {
+        const mine = got.filter((g) => g.cpu === cpu).map((g) => g.seq);
+        assert.deepEqual(mine, Array.from({ length: 20 }, (_, i) => i).filter((i) => cpus[i % cpus.length] === cpu), `cpu ${cpu} in order`);
+      }
+    } finally {
+      reader.close();
+      prog.close();
+      events.close();
     }
-    await until(() => got.length >= 20);
-    assert.equal(got.length, 20);
-    for (const cpu of cpus) {
-      const mine = got.filter((g) => g.cpu === cpu).map((g) => g.seq);
-      assert.deepEqual(mine, Array.from({ length: 20 }, (_, i) => i).filter((i) => cpus[i % cpus.length] === cpu), `cpu ${cpu} in order`);
-    }
-  } finally {
-    reader.close();
-    prog.close();
-    events.close();
-  }
-});
+  });
+}
 
 test('a full per-CPU ring loses samples: lost is counted, and samples + lost == emitted', (t) => {
   if (skipUnless(t, needRoot())) return;
@@ -201,32 +205,42 @@ test('a full per-CPU ring loses samples: lost is counted, and samples + lost == 
   }
 });
 
-test('records that wrap the end of the ring arrive intact', (t) => {
-  if (skipUnless(t, needRoot())) return;
-  const events = perfMap('lk_pb_wrap');
-  const prog = outputProgram(events);
-  const cpu = onlineCpus()[0]!;
-  const got: ReturnType<typeof decode>[] = [];
-  const reader = new PerfBufferReader(events, { watch: false, pagesPerCpu: 1, cpus: [cpu], onSample: (d) => got.push(decode(d)) });
-  try {
-    // 144-byte records through a 4096-byte ring: every 28 or so one straddles the end.
-    let seq = 0;
-    for (let round = 0; round < 6; round++) {
-      for (let i = 0; i < 20; i++) assert.equal(emit(prog, seq++, cpu), 0);
-      assert.equal(reader.consume(), 20);
-    }
-    assert.equal(got.length, 120);
-    got.forEach((s, i) => {
-      assert.equal(s.seq, i);
-      assert.equal(s.cpu, cpu);
-      assert.ok(s.fillOk, `sample ${i} bytes`);
+for (const mode of ['onSample', 'onRecord'] as const) {
+  test(`records that wrap the end of the ring arrive intact (${mode})`, (t) => {
+    if (skipUnless(t, needRoot())) return;
+    const events = perfMap('lk_pb_wrap');
+    const prog = outputProgram(events);
+    const cpu = onlineCpus()[0]!;
+    const got: ReturnType<typeof decode>[] = [];
+    const lengths = new Set<number>();
+    const reader = new PerfBufferReader(events, {
+      watch: false, pagesPerCpu: 1, cpus: [cpu],
+      ...(mode === 'onSample'
+        ? { onSample: (d: Uint8Array) => { lengths.add(d.length); got.push(decode(d)); } }
+        // A copy made inside the call: the bytes are valid only until it returns.
+        : { onRecord: (d: Uint8Array, o: number, n: number) => { lengths.add(n); got.push(decode(d.slice(o, o + n))); } }),
     });
-  } finally {
-    reader.close();
-    prog.close();
-    events.close();
-  }
-});
+    try {
+      // 144-byte records through a 4096-byte ring: every 28 or so one straddles the end.
+      let seq = 0;
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < 20; i++) assert.equal(emit(prog, seq++, cpu), 0);
+        assert.equal(reader.consume(), 20);
+      }
+      assert.equal(got.length, 120);
+      assert.deepEqual([...lengths], [RAW]);
+      got.forEach((s, i) => {
+        assert.equal(s.seq, i);
+        assert.equal(s.cpu, cpu);
+        assert.ok(s.fillOk, `sample ${i} bytes`);
+      });
+    } finally {
+      reader.close();
+      prog.close();
+      events.close();
+    }
+  });
+}
 
 test('async iterator yields { cpu, data } copies and ends on close', async (t) => {
   if (skipUnless(t, needRoot())) return;
@@ -259,59 +273,65 @@ test('async iterator yields { cpu, data } copies and ends on close', async (t) =
   }
 });
 
-test('data_head and data_tail past 2^32: samples still arrive once each, in order per CPU, whole', (t) => {
-  if (skipUnless(t, needRoot())) return;
-  // The reader works on the low 32 bits of data_head/data_tail (perf-ring.ts);
-  // push 4.3 GB of 60 000-byte samples through 1 MiB rings so they pass 2^32.
-  const BIG = 60_000;
-  const events = perfMap('lk_pb_wrap');
-  const source = BpfMap.create({ type: 'ARRAY', keySize: 4, valueSize: BIG, maxEntries: 1, name: 'lk_pb_wrapsrc' });
-  // SCHED_CLS: bump the u64 sequence number at the start of the source value, send all of it.
-  const prog = Program.load({
-    type: 'SCHED_CLS', name: 'lk_pb_wrap', instructions: assemble(`
-      r6 = r1${BUMP_SOURCE_SEQ}
-      r1 = r6
-      r2 = map[events] ll
-      r3 = 0xffffffff ll
-      r4 = r0
-      r5 = ${BIG}
-      call bpf_perf_event_output
-    out:
-      r0 = 0
-      exit`, { maps: { events: events.fd, source: source.fd } }),
-  });
-  const last = new Map<number, number>();
-  let samples = 0;
-  let bad = '';
-  const reader = new PerfBufferReader(events, {
-    watch: false,
-    pagesPerCpu: (1 << 20) / pageSize(), // 1 MiB rings
-    onSample: (d, cpu) => {
-      const seq = Number(new DataView(d.buffer, d.byteOffset, 8).getBigUint64(0, true));
-      if (!bad && (seq <= (last.get(cpu) ?? 0) || d.length < BIG)) bad = `cpu ${cpu}: seq ${seq} after ${last.get(cpu)}, ${d.length} bytes`;
+for (const mode of ['onSample', 'onRecord'] as const) {
+  test(`data_head and data_tail past 2^32: samples still arrive once each, in order per CPU, whole (${mode})`, (t) => {
+    if (skipUnless(t, needRoot())) return;
+    // The reader works on the low 32 bits of data_head/data_tail (perf-ring.ts);
+    // push 4.3 GB of 60 000-byte samples through 1 MiB rings so they pass 2^32.
+    const BIG = 60_000;
+    const events = perfMap('lk_pb_wrap');
+    const source = BpfMap.create({ type: 'ARRAY', keySize: 4, valueSize: BIG, maxEntries: 1, name: 'lk_pb_wrapsrc' });
+    // SCHED_CLS: bump the u64 sequence number at the start of the source value, send all of it.
+    const prog = Program.load({
+      type: 'SCHED_CLS', name: 'lk_pb_wrap', instructions: assemble(`
+        r6 = r1${BUMP_SOURCE_SEQ}
+        r1 = r6
+        r2 = map[events] ll
+        r3 = 0xffffffff ll
+        r4 = r0
+        r5 = ${BIG}
+        call bpf_perf_event_output
+      out:
+        r0 = 0
+        exit`, { maps: { events: events.fd, source: source.fd } }),
+    });
+    const last = new Map<number, number>();
+    let samples = 0;
+    let bad = '';
+    /** The sample's sequence number must grow per CPU, and the sample be whole. */
+    const check = (d: Uint8Array, at: number, length: number, cpu: number): void => {
+      const seq = Number(new DataView(d.buffer, at, 8).getBigUint64(0, true));
+      if (!bad && (seq <= (last.get(cpu) ?? 0) || length < BIG)) bad = `cpu ${cpu}: seq ${seq} after ${last.get(cpu)}, ${length} bytes`;
       last.set(cpu, seq);
       samples++;
-    },
-  });
-  try {
-    // 8-byte header + u32 size + 60 000 bytes, padded to 8: 60 016 bytes a sample; 17 fit in 1 MiB.
-    const perRun = 16;
-    const runs = Math.ceil((2 ** 32 + (4 << 20)) / (perRun * 60_016));
-    for (let i = 0; i < runs && !bad; i++) {
-      prog.testRun({ data: new Uint8Array(64), repeat: perRun });
-      assert.equal(reader.consume(), perRun);
+    };
+    const reader = new PerfBufferReader(events, {
+      watch: false,
+      pagesPerCpu: (1 << 20) / pageSize(), // 1 MiB rings
+      ...(mode === 'onSample'
+        ? { onSample: (d: Uint8Array, cpu: number) => check(d, d.byteOffset, d.length, cpu) }
+        : { onRecord: (d: Uint8Array, o: number, n: number, cpu: number) => check(d, d.byteOffset + o, n, cpu) }),
+    });
+    try {
+      // 8-byte header + u32 size + 60 000 bytes, padded to 8: 60 016 bytes a sample; 17 fit in 1 MiB.
+      const perRun = 16;
+      const runs = Math.ceil((2 ** 32 + (4 << 20)) / (perRun * 60_016));
+      for (let i = 0; i < runs && !bad; i++) {
+        prog.testRun({ data: new Uint8Array(64), repeat: perRun });
+        assert.equal(reader.consume(), perRun);
+      }
+      assert.equal(bad, '');
+      assert.equal(samples, runs * perRun);
+      assert.equal(reader.lost, 0);
+      assert.equal(reader.available(), 0);
+    } finally {
+      reader.close();
+      prog.close();
+      source.close();
+      events.close();
     }
-    assert.equal(bad, '');
-    assert.equal(samples, runs * perRun);
-    assert.equal(reader.lost, 0);
-    assert.equal(reader.available(), 0);
-  } finally {
-    reader.close();
-    prog.close();
-    source.close();
-    events.close();
-  }
-});
+  });
+}
 
 test('close removes the map entries: the program then finds no event (ENOENT)', (t) => {
   if (skipUnless(t, needRoot())) return;
@@ -342,6 +362,8 @@ test('bad arguments are ArgumentErrors naming the problem', (t) => {
       e instanceof ArgumentError && /cpu \d+ is outside the map's \d+ entries/.test(e.message));
     assert.throws(() => new PerfBufferReader(events, { pagesPerCpu: 3 }), (e: unknown) =>
       e instanceof ArgumentError && /pagesPerCpu 3 must be a power of 2/.test(e.message));
+    assert.throws(() => new PerfBufferReader(events, { onRecord: () => {}, onSample: () => {} }), (e: unknown) =>
+      e instanceof ArgumentError && /perf buffer 'lk_pb_args': onRecord excludes onSample and copy/.test(e.message));
     const huge = (2 ** 31) / pageSize();
     assert.throws(() => new PerfBufferReader(events, { pagesPerCpu: huge }), (e: unknown) =>
       e instanceof ArgumentError && new RegExp(`pagesPerCpu ${huge} maps more than the 1073741824 bytes \\(1 GiB\\)`).test(e.message));

@@ -25,6 +25,12 @@ const SIZE_AT = PerfEventHeader.fields.size.offset;
 export interface PerfRingSink {
   /** A PERF_RECORD_SAMPLE's raw data (a view, valid during the call). */
   sample(data: Uint8Array, cpu: number): void;
+  /**
+   * When set, called instead of sample, with no view made: the raw data is
+   * data[offset, offset + length), data being the mapped ring (or the scratch
+   * buffer of a record that wraps its end), valid during the call.
+   */
+  record: ((data: Uint8Array, offset: number, length: number, cpu: number) => void) | undefined;
   /** A PERF_RECORD_LOST: `count` samples the kernel dropped for lack of room. */
   lost(count: number, cpu: number): void;
 }
@@ -100,7 +106,7 @@ export class PerfRing {
    * optimised code (see there): int32 byte counts from the low 32 bits of
    * data_head/data_tail (the ring is at most 1 GiB), the corrupt-record throw
    * after the loop, local constants, a stop flag instead of a closure, and one
-   * view per sample (no view of the whole record first).
+   * view per sample (no view of the whole record first; none with sink.record).
    */
   consume(sink: PerfRingSink): number {
     const RECORD_SAMPLE = PERF_RECORD_SAMPLE;
@@ -112,6 +118,7 @@ export class PerfRing {
     const mask = size - 1;
     const every = size / 8;
     const cpu = this.cpu;
+    const record = sink.record;
     this.#start = Atomics.load(this.#meta, TAIL);
     const startLow = this.#tailLow[0]!; // only we write data_tail
     // acquire: pairs with the kernel's smp_store_release of data_head.
@@ -141,8 +148,10 @@ export class PerfRing {
         if (type === RECORD_SAMPLE) {
           // struct { header; u32 size; char data[size]; } with PERF_SAMPLE_RAW only.
           const rawSize = this.#u32(rec, r + HDR);
+          const rawAt = r + HDR + 4;
           delivered++;
-          sink.sample(rec.subarray(r + HDR + 4, r + HDR + 4 + rawSize), cpu);
+          if (record !== undefined) record(rec, rawAt, rawSize, cpu);
+          else sink.sample(rec.subarray(rawAt, rawAt + rawSize), cpu);
         } else if (type === RECORD_LOST) {
           // struct { header; u64 id; u64 lost; }
           const count = this.#u32(rec, r + HDR + 8) + this.#u32(rec, r + HDR + 12) * 2 ** 32;
