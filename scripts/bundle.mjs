@@ -2,7 +2,7 @@
 // ES modules in dist/bundle, which the package's exports and bins point at.
 // Why: Node 20 spends ~0.5 ms resolving, reading and linking each ES module,
 // and @lockne/bpf with @lockne/obj is 174 of them: `import('@lockne/bpf')` took
-// 100-190 ms unbundled against ~20 ms bundled. Types, tests and source maps
+// 100-190 ms unbundled against ~35-45 ms as four bundled modules. Types, tests and source maps
 // still come from dist/src (the bundle's maps chain through tsc's to src/*.ts).
 //
 // The libraries keep every bare import external (other @lockne packages,
@@ -10,7 +10,8 @@
 // @lockne/bpf's bundle imports @lockne/obj's bundle, not a copy of it. Entries
 // of one package share chunks for the same reason (index and testing see the
 // same module state). The lockne app (bin/lockne.js) also takes in its ESM
-// dependencies: zod alone is ~95 modules (80-90 ms to import unbundled).
+// dependencies: zod alone is ~95 modules (80-90 ms to import unbundled); it
+// lands in the chunk of the config parser, which only config commands import.
 //
 //   node scripts/bundle.mjs            # after tsc -b; part of npm run build
 import { build } from 'esbuild';
@@ -44,7 +45,9 @@ async function bundle(dir, { entries, external }) {
     platform: 'node',
     target: 'node20',
     ...(external ? { external } : { packages: 'external' }),
-    // Error classes and codecs print their own names; renaming on collision must not change them.
+    // Functions and classes keep their names: esbuild renames top-level names that collide across
+    // modules (struct -> struct2), and names show in errors (@lockne/kernel's map classes print
+    // new.target.name) and to users (bundle.test compares every export's name).
     keepNames: true,
     sourcemap: 'linked',
     sourcesContent: false,
