@@ -7,7 +7,10 @@
 //   - in-process, warm: the same, repeated in that process (each object closed,
 //     untimed, before the next);
 //   - whole process, exec to exit: `node object-load.mjs --child obj 0` vs
-//     `bpftool prog loadall obj <bpffs dir>` (and vs the C program, reference).
+//     `bpftool prog loadall obj <bpffs dir>` (and vs the C program, reference);
+//     and, as a reference, the CLI a user would run instead of bpftool:
+//     `lockne-bpf load obj --pin <bpffs dir>` (which also pins the maps, as
+//     `loadall ... pinmaps` would).
 // Goal: <= 1.2x libbpf's time (ratio >= 0.83 in the table, where ratios are
 // throughputs: loads per second).
 //
@@ -25,6 +28,7 @@ export const name = 'object-load';
 const GOAL = round(1 / 1.2, 2);
 const self = fileURLToPath(import.meta.url);
 const here = path.dirname(self);
+const CLI = path.join(here, '..', 'packages', 'bpf', 'bin', 'lockne-bpf.js');
 
 /** One process: import, first load, `reps` warm loads; prints a JSON line. */
 async function child(obj, reps) {
@@ -73,7 +77,7 @@ export async function run({ bins, quick, log }) {
   const pinRoot = `/sys/fs/bpf/lk${process.pid}objload`;
   rmSync(pinRoot, { recursive: true, force: true });
   mkdirSync(pinRoot);
-  const s = { node: [], libbpf: [], nodeProc: [], cProc: [], bpftoolProc: [] };
+  const s = { node: [], libbpf: [], nodeProc: [], cProc: [], bpftoolProc: [], cliProc: [] };
   try {
     const impls = {
       node: () => s.node.push(spawnJson(process.execPath, [self, '--child', obj, String(config.warm)], 'node child').out),
@@ -84,6 +88,14 @@ export async function run({ bins, quick, log }) {
         const dir = path.join(pinRoot, 'progs');
         try {
           s.bpftoolProc.push(spawnJson('bpftool', ['prog', 'loadall', obj, dir], 'bpftool prog loadall').ns);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      cliProc: () => {
+        const dir = path.join(pinRoot, 'cli');
+        try {
+          s.cliProc.push(spawnJson(process.execPath, [CLI, 'load', obj, '--pin', dir, '--json'], 'lockne-bpf load').ns);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -125,6 +137,9 @@ export async function run({ bins, quick, log }) {
     compare(`${programs} programs: whole process, exec → load → exit`, 'loads/s',
       mk('libbpf', 'C program (c/object_load.c)', s.cProc), mk('node', '`node` + import + `BpfObject.load`', s.nodeProc), null,
       `${note(s.nodeProc, s.cProc)} (C + libbpf): reference`),
+    compare(`${programs} programs: the CLI, exec → load and pin → exit`, 'loads/s',
+      mk('bpftool', '`bpftool prog loadall`', s.bpftoolProc), mk('node', '`lockne-bpf load --pin` (maps pinned too)', s.cliProc), null,
+      `${note(s.cliProc, s.bpftoolProc)} (bpftool): reference`),
   ];
   for (const c of comparisons) log(`${c.case.padEnd(70)} ${c.libbpfApi.slice(0, 28).padEnd(28)} ${c.ratio.toFixed(2)}x ${c.note}`);
   return {
@@ -132,6 +147,7 @@ export async function run({ bins, quick, log }) {
     figures: {
       nodeFirstMs: firstNode.map(ms), libbpfFirstMs: firstC.map(ms), nodeWarmMs: warmNode.map(ms), libbpfWarmMs: warmC.map(ms),
       nodeImportMs: s.node.map((x) => ms(x.import_ns)), nodeProcessMs: s.nodeProc.map(ms), cProcessMs: s.cProc.map(ms), bpftoolProcessMs: s.bpftoolProc.map(ms),
+      cliProcessMs: s.cliProc.map(ms),
     },
     comparisons,
   };
