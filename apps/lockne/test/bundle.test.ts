@@ -87,3 +87,11 @@ test('zod is loaded only by commands that read a config: --help and status (stat
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the bundle is at least as new as dist/src (after tsc alone, run node scripts/bundle.mjs)', () => {
+  const newest = (dir: string): number => Math.max(0, ...(fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.js')).map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
+  const src = newest(appFile('dist/src'));
+  const bundle = fs.statSync(appFile('dist/bundle/cli.js')).mtimeMs;
+  assert.ok(bundle >= src, `dist/bundle/cli.js is older than dist/src: bin/lockne.js runs stale code; npm run build, or node scripts/bundle.mjs after tsc`);
+});

@@ -68,3 +68,21 @@ test('every bundle file has a source map whose sources are src/*.ts files that e
   }
   assert.ok(files >= 4, `${files} bundle files`);
 });
+
+/** The newest modification time of the .js files under `dir`. */
+function newestJs(dir: string): number {
+  let newest = 0;
+  for (const rel of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    if (rel.endsWith('.js')) newest = Math.max(newest, fs.statSync(path.join(dir, rel)).mtimeMs);
+  }
+  return newest;
+}
+
+test('every bundle is at least as new as the dist/src it is made from (after tsc alone, run node scripts/bundle.mjs)', () => {
+  for (const p of ['obj', 'kernel', 'bpf']) {
+    const src = newestJs(path.join(packagesDir, p, 'dist/src'));
+    const bundle = Math.min(...fs.readdirSync(path.join(packagesDir, p, 'dist/bundle')).filter((f) => f.endsWith('.js'))
+      .map((f) => fs.statSync(path.join(packagesDir, p, 'dist/bundle', f)).mtimeMs));
+    assert.ok(bundle >= src, `@lockne/${p}: dist/bundle is older than dist/src (${new Date(bundle).toISOString()} < ${new Date(src).toISOString()}): the package entry runs stale code; npm run build, or node scripts/bundle.mjs after tsc`);
+  }
+});
