@@ -6,7 +6,8 @@
 //      Lockne vs SO_MARK by hand (goal: equal within 3 %) vs a SOCKS proxy
 //      (goal: Lockne adds ≥ 10× less latency);
 //   3. kernel memory of Lockne's maps, bpftool's bytes_memlock (goal ≤ 256 KiB);
-//   4. lockne processes at steady state (goal 0).
+//   4. lockne processes at steady state (goal 0);
+//   5. what `lockne run` adds before an app starts (reference, no goal).
 // Everything runs in namespaces and cgroups named lkb<pid>, removed at the end,
 // on failure and on Ctrl-C (a killed run's leftovers are swept by the next).
 //
@@ -20,6 +21,7 @@ import { load1 } from '../lib/machine.mjs';
 import { runMain, runStandalone } from '../lib/standalone.mjs';
 import { buildNet } from './build.mjs';
 import { mapMemory, steadyState, GOAL_MEMORY_BYTES, GOAL_PROCESSES } from './footprint.mjs';
+import { launchCost } from './launch.mjs';
 import { statsCost, testRunCost, GOAL_ADDED_NS } from './progcost.mjs';
 import { renderLockneTables, updateLockneSection } from './readme.mjs';
 import { compareRouting, GOAL_EQUAL, GOAL_LATENCY_FACTOR } from './traffic.mjs';
@@ -31,8 +33,8 @@ const TOOLS = ['wireguard-go', 'wg', 'microsocks', 'proxychains4', 'bpftool', 'g
 
 export function configFor(quick) {
   return quick
-    ? { repeat: 100_000, runs: 3, epochs: 1, rrBlocks: 30, rrPer: 10, crrBlocks: 10, crrPer: 5, size: 64, tputBlocks: 4, tputMs: 150, stats: { rrN: 500, crrN: 100, ms: 300, udpN: 5000 }, holdSockets: 200, samples: 2 }
-    : { repeat: 1_000_000, runs: 7, epochs: 4, rrBlocks: 100, rrPer: 10, crrBlocks: 25, crrPer: 5, size: 64, tputBlocks: 15, tputMs: 250, stats: { rrN: 3000, crrN: 500, ms: 1500, udpN: 50_000 }, holdSockets: 1000, samples: 5 };
+    ? { repeat: 100_000, runs: 3, epochs: 1, rrBlocks: 30, rrPer: 10, crrBlocks: 10, crrPer: 5, size: 64, tputBlocks: 4, tputMs: 150, stats: { rrN: 500, crrN: 100, ms: 300, udpN: 5000 }, holdSockets: 200, samples: 2, launches: 5 }
+    : { repeat: 1_000_000, runs: 7, epochs: 4, rrBlocks: 100, rrPer: 10, crrBlocks: 25, crrPer: 5, size: 64, tputBlocks: 15, tputMs: 250, stats: { rrN: 3000, crrN: 500, ms: 1500, udpN: 50_000 }, holdSockets: 1000, samples: 5, launches: 21 };
 }
 
 function checkTools() {
@@ -82,6 +84,7 @@ export async function run({ quick, log }) {
     figures.steadyStateMet = figures.steadyState.lockneProcesses.max <= GOAL_PROCESSES;
     figures.bpfStats = await statsCost(m, w, { workload: statsWorkload(w, config.stats), log });
     figures.routing = await compareRouting(w, config, log);
+    figures.launch = await launchCost(w, { runs: config.launches, log });
   } finally {
     const errors = await w.cleanup.run();
     const left = leftovers(w);

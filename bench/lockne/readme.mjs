@@ -70,6 +70,10 @@ export function renderLockneTables(result) {
   const s = f.steadyState.lockneProcesses;
   const c = result.config;
   lines.push(`lockne processes at steady state (after \`lockne up\` and \`lockne run --detach\`, ${s.samples.length} samples 1 s apart, in the client namespace): **${s.max}** (goal 0: ${yes(f.steadyStateMet)}); the detached app kept sending through the tunnel meanwhile (+${f.steadyState.routedTxBytesWhileSampling} B).`, '');
+  if (f.launch) {
+    const l = f.launch;
+    lines.push(`\`lockne run\` at launch (reference, no goal): \`lockne --pin-dir DIR run --profile vpn --user root -- /bin/true\` (the deployment found by its pin dir, no config file read) from exec to exit took **${l.medianLockneMs} ms** against ${l.medianDirectMs} ms for \`/bin/true\` started directly in the same namespace and cgroup (medians of ${l.runs} alternating runs): **+${l.addedMs} ms** per launch (Node's start-up, the bundled CLI's import, the deployment's state, the move into the profile's cgroup).`, '');
+  }
   const issue = result.summary.filter((x) => !x.beyondIssue);
   const beyond = result.summary.filter((x) => x.beyondIssue);
   lines.push(`Issue 5's goals met: ${issue.filter((x) => x.met).length}/${issue.length}; beyond them, the routed-traffic hit path against the same +15 ns: ${beyond.filter((x) => x.met).length}/${beyond.length}. ${c.epochs} epochs (fresh client processes and connections) of, per variant, interleaved: ${c.rrBlocks} blocks × ${c.rrPer} round trips (rr), ${c.crrBlocks} × ${c.crrPer} connections (crr), ${c.tputBlocks} blocks × ${c.tputMs} ms per direction; test runs ${c.runs} × ${c.repeat.toLocaleString('en')} repeats per side; measured ${(result.date ?? new Date().toISOString()).slice(0, 10)}${c.quick ? ' (--quick)' : ''}, 1-minute load average ${f.loadAverage.start}→${f.loadAverage.end} on ${os.cpus().length} CPUs (other work on the machine).`);
