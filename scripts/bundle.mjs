@@ -25,7 +25,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const packages = {
   'packages/obj': { entries: { index: 'index.js' } },
   'packages/kernel': { entries: { index: 'index.js' } },
-  'packages/bpf': { entries: { index: 'index.js', testing: 'testing.js', cli: 'cli/main.js' } },
+  // cgroup: the cgroup helpers alone, for callers that need nothing else (`lockne run`).
+  'packages/bpf': { entries: { index: 'index.js', testing: 'testing.js', cli: 'cli/main.js', cgroup: 'net/cgroup.js' } },
   // commander is CommonJS (it would need a require shim inside ESM); ink and
   // react are only imported by `monitor`/`top`, lazily, and stay out.
   'apps/lockne': { entries: { cli: 'cli/main.js' }, external: ['@lockne/*', 'commander', 'ink', 'react', 'react/*'] },

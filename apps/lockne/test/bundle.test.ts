@@ -61,7 +61,7 @@ test('config errors through the bin: bundled TOML and schema checks name file:li
   }
 });
 
-test('zod is loaded only by commands that read a config: --help and status (state only) load no module containing it', () => {
+test('zod is loaded only by commands that read a config, @lockne/bpf\'s core only by commands that use the kernel: --help and run load neither', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lk${process.pid}bundle-`));
   try {
     // A module hook that prints every file: URL the process loads.
@@ -71,14 +71,24 @@ test('zod is loaded only by commands that read a config: --help and status (stat
     fs.writeFileSync(register, `import { register } from 'node:module'; register(${JSON.stringify(pathToFileURL(hook).href)});\n`);
     const loaded = (args: string[]): string[] => {
       const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, LOCKNE_BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
-      assert.equal(r.status, args.includes('up') ? 1 : 0, r.stderr);
+      assert.equal(r.status, args.includes('up') || args.includes('run') ? 1 : 0, r.stderr);
       return [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => fileURLToPath(m[1]!));
     };
     const withZod = (files: string[]): string[] => files.filter((f) => fs.readFileSync(f, 'utf8').includes('ZodError'));
+    // @lockne/bpf's main chunk (program loading, maps, links): `run` needs only its cgroup entry.
+    const withBpfCore = (files: string[]): string[] => files.filter((f) => fs.readFileSync(f, 'utf8').includes('PROG_LOAD'));
     const help = loaded(['--help']);
     assert.ok(help.includes(appFile('dist/bundle/cli.js')), help.join('\n'));
     assert.deepEqual(withZod(help), []);
     assert.deepEqual(withZod(loaded(['--pin-dir', path.join(dir, 'no-deployment'), 'status'])), []);
+    // `run` with no deployment and no config stops at "not up", having loaded neither zod nor bpf's core.
+    const run = loaded(['--pin-dir', path.join(dir, 'no-deployment'), 'run', '--profile', 'p', '--user', 'root', '--', '/bin/true']);
+    assert.ok(run.includes(fileURLToPath(import.meta.resolve('@lockne/bpf/cgroup'))), run.join('\n'));
+    assert.deepEqual(withZod(run), []);
+    assert.deepEqual(withBpfCore(run), []);
+    assert.deepEqual(withBpfCore(help), []);
+    // The check can see bpf's core: status loads it.
+    assert.equal(withBpfCore(loaded(['--pin-dir', path.join(dir, 'no-deployment'), 'status'])).length, 1);
     // The check can see zod: a command that reads a config loads it.
     const bad = path.join(dir, 'bad.toml');
     fs.writeFileSync(bad, '[lockne]\nmark_base = "x"\n');

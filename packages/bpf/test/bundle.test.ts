@@ -16,6 +16,7 @@ const packagesDir = path.resolve(here, '../../..');
 const entries = [
   { specifier: '@lockne/bpf', source: 'bpf/dist/src/index.js', bundle: 'bpf/dist/bundle/index.js' },
   { specifier: '@lockne/bpf/testing', source: 'bpf/dist/src/testing.js', bundle: 'bpf/dist/bundle/testing.js' },
+  { specifier: '@lockne/bpf/cgroup', source: 'bpf/dist/src/net/cgroup.js', bundle: 'bpf/dist/bundle/cgroup.js' },
   { specifier: '@lockne/obj', source: 'obj/dist/src/index.js', bundle: 'obj/dist/bundle/index.js' },
   { specifier: '@lockne/kernel', source: 'kernel/dist/src/index.js', bundle: 'kernel/dist/bundle/index.js' },
 ];
@@ -85,4 +86,13 @@ test('every bundle is at least as new as the dist/src it is made from (after tsc
       .map((f) => fs.statSync(path.join(packagesDir, p, 'dist/bundle', f)).mtimeMs));
     assert.ok(bundle >= src, `@lockne/${p}: dist/bundle is older than dist/src (${new Date(bundle).toISOString()} < ${new Date(src).toISOString()}): the package entry runs stale code; npm run build, or node scripts/bundle.mjs after tsc`);
   }
+});
+
+test('@lockne/bpf/cgroup shares its modules with @lockne/bpf: the same functions, the same error classes', async () => {
+  const bpf = await import('@lockne/bpf');
+  const cgroup = await import('@lockne/bpf/cgroup');
+  assert.equal(cgroup.enterCgroup, bpf.enterCgroup);
+  assert.equal(cgroup.cgroup2Root, bpf.cgroup2Root);
+  // A missing cgroup is the SyscallError users catch from the main entry.
+  assert.throws(() => cgroup.cgroupProcs(`/lk${process.pid}-no-such-cgroup`), (e: unknown) => e instanceof bpf.SyscallError);
 });

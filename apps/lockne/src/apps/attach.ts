@@ -3,9 +3,8 @@
 // routed; --reset destroys the app's existing TCP/UDP sockets (sock_diag
 // SOCK_DESTROY, as Android does on a VPN change) so it reconnects, routed.
 import { enterCgroup } from '@lockne/bpf';
-import type { LockneState } from '../deploy/state.js';
+import { profileByName, type LockneState } from '../deploy/state.js';
 import { processTree } from './procs.js';
-import { profileByName } from './exe-rules.js';
 import { destroySocketsOfPid } from '../net/sock-diag.js';
 
 export interface AttachResult {

@@ -6,13 +6,7 @@ import path from 'node:path';
 import { exeHash, MAX_EXE_PATH_BYTES } from '../kernel/exe-hash.js';
 import { openMaps } from '../kernel/maps.js';
 import { exeRulePaths, kernelProfileOf } from '../deploy/profiles.js';
-import { stateFileFor, writeState, type LockneState } from '../deploy/state.js';
-
-export function profileByName(state: LockneState, name: string) {
-  const p = state.profiles.find((x) => x.name === name);
-  if (!p) throw new Error(`no profile '${name}' (have: ${state.profiles.map((x) => x.name).join(', ') || 'none'})`);
-  return p;
-}
+import { profileByName, stateFileFor, writeState, type LockneState } from '../deploy/state.js';
 
 export function addExeRule(state: LockneState, exe: string, profileName: string): string[] {
   if (!path.isAbsolute(exe)) throw new Error(`--exe ${exe}: give the absolute path (what exec() sees)`);

@@ -3,7 +3,8 @@
 // every child it forks) is in the cgroup before its first instruction — no
 // window in which an early socket escapes.
 import { spawn } from 'node:child_process';
-import { enterCgroup } from '@lockne/bpf';
+// The light entry: `lockne run` loads no more of @lockne/bpf than this.
+import { enterCgroup } from '@lockne/bpf/cgroup';
 import type { AppliedProfile } from '../deploy/state.js';
 import { dropPrivileges, type TargetUser } from './users.js';
 

@@ -1,15 +1,13 @@
-// Subcommands of `lockne`.
+// Subcommands of `lockne`. Only what `run` needs is imported up front; each
+// other command imports its modules when it runs (they load @lockne/bpf, the
+// kernel object's layouts and the map codecs: ~40 ms that `lockne run`, the
+// command a user waits on before every app, does not pay).
 import { Command, Option } from 'commander';
-import { up } from '../deploy/up.js';
-import { down } from '../deploy/down.js';
-import { adHocProfile, specFromState } from '../deploy/adhoc.js';
 import { runApp } from '../apps/run.js';
 import { targetUser } from '../apps/users.js';
-import { addExeRule, profileByName, removeExeRule } from '../apps/exe-rules.js';
-import { attachProcess } from '../apps/attach.js';
-import { statusReport, printStatus } from '../observe/status.js';
 import { configFor, configModule, maybeState, pinDirFor, requireState, type GlobalOptions } from './context.js';
-import { readState, stateFileFor, type LockneState } from '../deploy/state.js';
+import { profileByName, readState, stateFileFor, type LockneState } from '../deploy/state.js';
+import type { LockneConfig } from '../config/types.js';
 
 const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
 const json = (v: unknown): string => JSON.stringify(v, (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
@@ -21,15 +19,22 @@ async function stateWithVia(g: GlobalOptions, via: string, dns: { dns4?: string;
   let state = await maybeState(g);
   if (!state) {
     const cfg = (await configFor(g)) ?? { settings: { ...adHoc.settings, pinDir: await pinDirFor(g) }, profiles: [] };
-    state = up(cfg).state;
+    state = await upFrom(cfg);
   }
   const existing = state.profiles.find((p) => p.via === via);
   if (existing) return { state, profile: existing.name };
+  const [{ up }, { adHocProfile, specFromState }] = await Promise.all([import('../deploy/up.js'), import('../deploy/adhoc.js')]);
   const spec = specFromState(state);
   const p = adHocProfile(spec, via, dns);
   const adHocNames = new Set([...state.profiles.filter((x) => x.adHoc).map((x) => x.name), p.name]);
   const r = up({ ...spec, profiles: [...spec.profiles, p] }, adHocNames);
   return { state: r.state, profile: p.name };
+}
+
+/** `lockne up` of `cfg`: the deployment's state. */
+async function upFrom(cfg: LockneConfig): Promise<LockneState> {
+  const { up } = await import('../deploy/up.js');
+  return up(cfg).state;
 }
 
 export function addCommands(program: Command): void {
@@ -39,6 +44,7 @@ export function addCommands(program: Command): void {
       const g = globals(cmd);
       const cfg = await configFor(g);
       if (!cfg) throw new Error('no config: write /etc/lockne/config.toml or pass --config FILE (or use `lockne run --via IFACE -- CMD`)');
+      const { up } = await import('../deploy/up.js');
       const r = up(cfg);
       for (const n of r.notes) process.stderr.write(`lockne: note: ${n}\n`);
       process.stdout.write(`lockne: ${r.action === 'fresh' ? 'up' : 'up (already loaded; profiles reconciled)'}: ${r.state.profiles.map((p) => `${p.name} → ${p.via}`).join(', ') || 'no profiles'}\n`);
@@ -54,6 +60,7 @@ export function addCommands(program: Command): void {
       let scope: string | undefined;
       try { scope = readState(stateFileFor(pinDir))?.scope; } catch { /* corrupt: down removes it */ }
       scope ??= g.config ? (await configFor(g))?.settings.cgroup : undefined;
+      const { down } = await import('../deploy/down.js');
       const r = down({ pinDir, ...(scope ? { scope } : {}) });
       process.stdout.write(`lockne: down: removed ${r.pins} pins, ${r.rules} rules, ${r.routes} routes, ${r.cgroups} cgroups\n`);
     });
@@ -80,7 +87,7 @@ export function addCommands(program: Command): void {
         state = (await maybeState(g)) ?? await (async () => {
           const cfg = await configFor(g);
           if (!cfg) throw new Error('lockne is not up and there is no config: run `lockne up` first');
-          return up(cfg).state;
+          return upFrom(cfg);
         })();
         profile = o.profile!;
       }
@@ -94,12 +101,14 @@ export function addCommands(program: Command): void {
     .requiredOption('--exe <path>', 'absolute executable path')
     .requiredOption('-p, --profile <name>', 'profile')
     .action(async (o: { exe: string; profile: string }, cmd: Command) => {
+      const { addExeRule } = await import('../apps/exe-rules.js');
       const variants = addExeRule(await requireState(globals(cmd)), o.exe, o.profile);
       process.stdout.write(`lockne: ${variants.join(' and ')} → ${o.profile}\n`);
     });
   rule.command('remove')
     .requiredOption('--exe <path>', 'absolute executable path')
     .action(async (o: { exe: string }, cmd: Command) => {
+      const { removeExeRule } = await import('../apps/exe-rules.js');
       if (!removeExeRule(await requireState(globals(cmd)), o.exe)) throw new Error(`no rule for ${o.exe}`);
     });
   rule.command('list')
@@ -116,6 +125,7 @@ export function addCommands(program: Command): void {
     .requiredOption('-p, --profile <name>', 'profile')
     .option('--reset', 'destroy its existing TCP/UDP connections so they are made again, routed')
     .action(async (pid: string, o: { profile: string; reset?: boolean }, cmd: Command) => {
+      const { attachProcess } = await import('../apps/attach.js');
       const r = attachProcess(await requireState(globals(cmd)), Number(pid), o.profile, { reset: o.reset === true });
       process.stdout.write(`lockne: moved ${r.pids.length} processes to ${o.profile}${o.reset ? `, destroyed ${r.destroyed} sockets` : ''}\n`);
     });
@@ -124,6 +134,7 @@ export function addCommands(program: Command): void {
     .description('profiles, tunnel state and routed apps')
     .option('--json', 'JSON output')
     .action(async (o: { json?: boolean }, cmd: Command) => {
+      const { statusReport, printStatus } = await import('../observe/status.js');
       const report = statusReport(await maybeState(globals(cmd)), await pinDirFor(globals(cmd)));
       if (o.json) process.stdout.write(`${json(report)}\n`);
       else printStatus(report, process.stdout);

@@ -90,3 +90,10 @@ export function removeState(file: string): void {
     for (const f of fs.readdirSync(dir)) if (f.startsWith(`${base}.`) && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
   } catch { /* no directory: nothing to remove */ }
 }
+
+/** The deployment's profile `name`; an error listing the profiles when there is none. */
+export function profileByName(state: LockneState, name: string): LockneState['profiles'][number] {
+  const p = state.profiles.find((x) => x.name === name);
+  if (!p) throw new Error(`no profile '${name}' (have: ${state.profiles.map((x) => x.name).join(', ') || 'none'})`);
+  return p;
+}

@@ -14,7 +14,7 @@ import { LinkInfo } from '../sys/attrs.js';
 import { AttachFlags, AttachType, LinkType, type AttachTypeName, type ProgTypeName } from '../sys/consts.js';
 import { ArgumentError } from '../errors.js';
 import { openCgroup } from '../net/cgroup.js';
-import { fsError } from '../net/netns.js';
+import { fsError } from '../net/fs-error.js';
 import type { Program } from '../programs/program.js';
 import { Link } from './link.js';
 import { progAttach, queryPrograms, type ProgAttachment, type ProgQueryResult } from './attach-legacy.js';

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ArgumentError, NotSupportedError } from '../errors.js';
-import { fsError } from './netns.js';
+import { fsError } from './fs-error.js';
 
 let cachedRoot: string | undefined;
 

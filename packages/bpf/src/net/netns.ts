@@ -48,10 +48,3 @@ export function resolveIfindex(iface: string | number, netns?: NetnsRef): number
   if (idx < 0) throw new SyscallError('if_nametoindex', -idx, `interface '${iface}'${netns ? ` in netns ${netnsLabel(netns)}` : ''}`);
   return idx;
 }
-
-/** Turn a Node fs error into a SyscallError naming the call and the object. */
-export function fsError(call: string, e: unknown, what: string): Error {
-  const err = e as NodeJS.ErrnoException;
-  if (typeof err?.errno === 'number') return new SyscallError(call, Math.abs(err.errno), what);
-  return e instanceof Error ? e : new Error(String(e));
-}
