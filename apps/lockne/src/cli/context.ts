@@ -5,7 +5,8 @@
 //
 // The config module (smol-toml and zod: ~40 ms to load, most of the lockne
 // bundle) is imported only when a command reads a config or checks ad-hoc
-// flags; `run`, `status` and the others that act on the state never load it.
+// flags; `run`, `status` and the others that act on the state load it only
+// when --config is given (the pin dir is then the config's).
 import fs from 'node:fs';
 import { DEFAULT_CONFIG_PATH, DEFAULT_SETTINGS, type LockneConfig } from '../config/types.js';
 import { readState, stateFileFor, type LockneState } from '../deploy/state.js';
