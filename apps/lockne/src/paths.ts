@@ -6,24 +6,34 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function isLockneRoot(dir: string): boolean {
+interface PackageJson { name?: unknown; version?: unknown }
+
+/** `dir`'s package.json when it is lockne's, else undefined. */
+function lockneManifest(dir: string): PackageJson | undefined {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'lockne';
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+    return pkg.name === 'lockne' ? pkg : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-function findRoot(): string {
+function findRoot(): { dir: string; version: string } {
   const start = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = start; ; dir = path.dirname(dir)) {
-    if (isLockneRoot(dir)) return dir;
+    const pkg = lockneManifest(dir);
+    if (pkg) return { dir, version: String(pkg.version) };
     if (path.dirname(dir) === dir) throw new Error(`lockne: no package.json named "lockne" in ${start} or above it (package installed incompletely?)`);
   }
 }
 
+const root = findRoot();
+
 /** The lockne package's directory (package.json, bin/, dist/). */
-export const APP_ROOT = findRoot();
+export const APP_ROOT = root.dir;
+
+/** The package's version, from the package.json read to find APP_ROOT. */
+export const APP_VERSION = root.version;
 
 /** `rel` (a path inside the package, like 'dist/bpf/lockne.bpf.o') as an absolute path. */
 export function appFile(rel: string): string {

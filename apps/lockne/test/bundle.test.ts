@@ -28,11 +28,11 @@ test('paths: the package root holds lockne\'s package.json, the bin runs the bun
 });
 
 test('the bin and dist/src print the same help (program and commands) and version', () => {
+  const version = (JSON.parse(fs.readFileSync(appFile('package.json'), 'utf8')) as { version: string }).version;
   for (const args of [['--help'], ['run', '--help'], ['status', '--help'], ['--version']]) {
     const a = run(LOCKNE_BIN, args);
     const b = run(SOURCE_CLI, args);
     assert.equal(a.status, 0, `lockne ${args.join(' ')}: ${a.stderr}`);
-    const version = (JSON.parse(fs.readFileSync(appFile('package.json'), 'utf8')) as { version: string }).version;
     assert.ok(args[0] === '--version' ? a.stdout === `${version}\n` : a.stdout.includes('Usage: lockne'), a.stdout);
     assert.deepEqual(a, b);
   }

@@ -2,16 +2,13 @@
 // The `lockne` command. Each subcommand is a thin layer over deploy/, apps/
 // and observe/; errors print as one line "lockne: …" with exit code 1 (2 for
 // usage errors, from commander).
-import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { addCommands } from './commands.js';
-import { appFile } from '../paths.js';
-
-const { version } = JSON.parse(fs.readFileSync(appFile('package.json'), 'utf8')) as { version: string };
+import { APP_VERSION } from '../paths.js';
 
 const program = new Command('lockne')
   .description('Per-application VPN routing with eBPF: pick which apps use which tunnel.')
-  .version(version)
+  .version(APP_VERSION)
   .addOption(new Option('-c, --config <file>', 'config file (default /etc/lockne/config.toml)'))
   .addOption(new Option('--pin-dir <dir>', 'bpffs directory of the deployment (default from the config, else /sys/fs/bpf/lockne)'))
   .showHelpAfterError()

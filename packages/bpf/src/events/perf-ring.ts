@@ -107,6 +107,10 @@ export class PerfRing {
    * data_head/data_tail (the ring is at most 1 GiB), the corrupt-record throw
    * after the loop, local constants, a stop flag instead of a closure, and one
    * view per sample (no view of the whole record first; none with sink.record).
+   * Unlike the ring buffer it serves both modes from one loop: onRecord
+   * measured ~20.5 ns a sample after an onSample reader had run in the same
+   * process against ~19.0 ns alone (medians of five each), inside the noise
+   * at this per-sample cost, so no second copy of the loop.
    */
   consume(sink: PerfRingSink): number {
     const RECORD_SAMPLE = PERF_RECORD_SAMPLE;
