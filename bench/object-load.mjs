@@ -47,12 +47,14 @@ async function child(obj, reps) {
   };
   const first = once();
   const r = Array.from({ length: reps }, once);
-  console.log(JSON.stringify({ programs: first.programs, import_ns: importNs, first, ns: r.map((x) => x.ns), cpu_ns: r.map((x) => x.cpu_ns) }));
+  // What V8 did with the bundles' code caches (scripts/code-cache/runtime.js).
+  const codeCache = [...new Set(globalThis[Symbol.for('lockne.codeCache.scripts')]?.map((s) => s.cache) ?? ['none'])].join(',');
+  console.log(JSON.stringify({ programs: first.programs, import_ns: importNs, first, ns: r.map((x) => x.ns), cpu_ns: r.map((x) => x.cpu_ns), codeCache }));
 }
 
-function spawnJson(cmd, args, what) {
+function spawnJson(cmd, args, what, env = process.env) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env });
   const ns = Number(process.hrtime.bigint() - t0);
   if (r.error || r.status !== 0) throw new Error(`bench: ${what} exited ${r.status ?? r.signal ?? r.error?.message}: ${r.stderr}`);
   return { ns, out: r.stdout.trim() ? JSON.parse(r.stdout.trim().split('\n').pop()) : undefined };
@@ -77,10 +79,12 @@ export async function run({ bins, quick, log }) {
   const pinRoot = `/sys/fs/bpf/lk${process.pid}objload`;
   rmSync(pinRoot, { recursive: true, force: true });
   mkdirSync(pinRoot);
-  const s = { node: [], libbpf: [], nodeProc: [], cProc: [], bpftoolProc: [], cliProc: [] };
+  const s = { node: [], nodeNoCache: [], libbpf: [], nodeProc: [], cProc: [], bpftoolProc: [], cliProc: [] };
   try {
     const impls = {
       node: () => s.node.push(spawnJson(process.execPath, [self, '--child', obj, String(config.warm)], 'node child').out),
+      // Reference: the same without the bundles' V8 code cache.
+      nodeNoCache: () => s.nodeNoCache.push(spawnJson(process.execPath, [self, '--child', obj, '0'], 'node child', { ...process.env, LOCKNE_CODE_CACHE: '0' }).out),
       libbpf: () => s.libbpf.push(spawnJson(bins.object_load, [obj, String(config.warm)], 'object_load').out),
       nodeProc: () => s.nodeProc.push(spawnJson(process.execPath, [self, '--child', obj, '0'], 'node child').ns),
       cProc: () => s.cProc.push(spawnJson(bins.object_load, [obj, '0'], 'object_load').ns),
@@ -112,6 +116,9 @@ export async function run({ bins, quick, log }) {
     rmSync(pinRoot, { recursive: true, force: true });
   }
   const programs = s.node[0].programs;
+  const caches = new Set(s.node.map((x) => x.codeCache));
+  if (caches.size !== 1 || !caches.has('accepted')) throw new Error(`bench: the node children's code cache was ${[...caches].join(', ')}, not accepted: build as root (npm run build trains it)`);
+  if (s.nodeNoCache.some((x) => x.codeCache !== 'absent')) throw new Error('bench: LOCKNE_CODE_CACHE=0 did not turn the code cache off');
   if (programs !== s.libbpf[0].programs) throw new Error(`bench: node loaded ${programs} programs, libbpf ${s.libbpf[0].programs}`);
   const perSec = (nss) => nss.map((ns) => 1e9 / ns);
   const ms = (ns) => round(ns / 1e6, 2);
@@ -121,6 +128,7 @@ export async function run({ bins, quick, log }) {
   const cApi = 'bpf_object__open_file + bpf_object__load';
   const firstNode = s.node.map((x) => x.first.ns);
   const firstC = s.libbpf.map((x) => x.first.ns);
+  const firstNoCache = s.nodeNoCache.map((x) => x.first.ns);
   const warmNode = s.node.flatMap((x) => x.ns);
   const warmC = s.libbpf.flatMap((x) => x.ns);
   const note = (a, b) => `${medMs(a)} vs ${medMs(b)} ms`;
@@ -128,6 +136,9 @@ export async function run({ bins, quick, log }) {
     compare(`${programs} programs, 5 maps, globals, CO-RE: first load in a fresh process`, 'loads/s',
       mk('libbpf', cApi, firstC, s.libbpf.map((x) => x.first.cpu_ns)), mk('node', nodeApi, firstNode, s.node.map((x) => x.first.cpu_ns)), GOAL,
       `${note(firstNode, firstC)}; Node's module import (${medMs(s.node.map((x) => x.import_ns))} ms) not included`),
+    compare(`${programs} programs, 5 maps, globals, CO-RE: first load in a fresh process`, 'loads/s',
+      mk('libbpf', cApi, firstC, s.libbpf.map((x) => x.first.cpu_ns)), mk('node', `${nodeApi}, \`LOCKNE_CODE_CACHE=0\``, firstNoCache, s.nodeNoCache.map((x) => x.first.cpu_ns)), null,
+      `${note(firstNoCache, firstC)}; import ${medMs(s.nodeNoCache.map((x) => x.import_ns))} ms: without the bundles' V8 code cache (reference)`),
     compare(`${programs} programs, 5 maps, globals, CO-RE: warm load (${config.warm} per process)`, 'loads/s',
       mk('libbpf', cApi, warmC, s.libbpf.flatMap((x) => x.cpu_ns)), mk('node', nodeApi, warmNode, s.node.flatMap((x) => x.cpu_ns)), GOAL,
       note(warmNode, warmC)),
@@ -145,7 +156,7 @@ export async function run({ bins, quick, log }) {
   return {
     name, title: 'Object load', goal: GOAL, config: { ...config, programs },
     figures: {
-      nodeFirstMs: firstNode.map(ms), libbpfFirstMs: firstC.map(ms), nodeWarmMs: warmNode.map(ms), libbpfWarmMs: warmC.map(ms),
+      nodeFirstMs: firstNode.map(ms), nodeFirstNoCodeCacheMs: firstNoCache.map(ms), nodeImportNoCodeCacheMs: s.nodeNoCache.map((x) => ms(x.import_ns)), libbpfFirstMs: firstC.map(ms), nodeWarmMs: warmNode.map(ms), libbpfWarmMs: warmC.map(ms),
       nodeImportMs: s.node.map((x) => ms(x.import_ns)), nodeProcessMs: s.nodeProc.map(ms), cProcessMs: s.cProc.map(ms), bpftoolProcessMs: s.bpftoolProc.map(ms),
       cliProcessMs: s.cliProc.map(ms),
     },

@@ -15,28 +15,34 @@
 //
 //   node scripts/bundle.mjs            # after tsc -b; part of npm run build
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { toCachedScript } from './code-cache/convert.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Bundle files at least this large become cached scripts (code-cache/runtime.js).
+const CODE_CACHE_MIN_BYTES = 32 * 1024;
 
 /** Package directory → entries (name → module under dist/src) and what stays an import. */
 const packages = {
-  'packages/obj': { entries: { index: 'index.js' } },
+  // codeCache: these entries and the shared chunks, when large, run as classic scripts with a V8
+  // code cache (code-cache/runtime.js). Not the CLI: it awaits at top level, which a script cannot.
+  'packages/obj': { entries: { index: 'index.js' }, codeCache: ['index'] },
   'packages/kernel': { entries: { index: 'index.js' } },
   // cgroup: the cgroup helpers alone, for callers that need nothing else (`lockne run`).
-  'packages/bpf': { entries: { index: 'index.js', testing: 'testing.js', cli: 'cli/main.js', cgroup: 'net/cgroup.js' } },
+  'packages/bpf': { entries: { index: 'index.js', testing: 'testing.js', cli: 'cli/main.js', cgroup: 'net/cgroup.js' }, codeCache: ['index'] },
   // commander is CommonJS (it would need a require shim inside ESM); ink and
   // react are only imported by `monitor`/`top`, lazily, and stay out.
   'apps/lockne': { entries: { cli: 'cli/main.js' }, external: ['@lockne/*', 'commander', 'ink', 'react', 'react/*'] },
 };
 
-async function bundle(dir, { entries, external }) {
+async function bundle(dir, { entries, external, codeCache }) {
   const dist = path.join(root, dir, 'dist');
   const outdir = path.join(dist, 'bundle');
   rmSync(outdir, { recursive: true, force: true });
-  await build({
+  const { metafile } = await build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, path.join(dist, 'src', file)])),
     outdir,
     bundle: true,
@@ -53,7 +59,20 @@ async function bundle(dir, { entries, external }) {
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'warning',
+    metafile: true,
   });
+  if (codeCache) await cacheLargeFiles(outdir, metafile, codeCache);
+}
+
+/** Converts the large chunks and the large `entries` of a bundle to cached scripts. */
+async function cacheLargeFiles(outdir, metafile, entries) {
+  const runtime = path.join(outdir, 'code-cache.js');
+  copyFileSync(path.join(root, 'scripts', 'code-cache', 'runtime.js'), runtime);
+  for (const [rel, meta] of Object.entries(metafile.outputs)) {
+    if (!rel.endsWith('.js') || meta.bytes < CODE_CACHE_MIN_BYTES) continue;
+    if (meta.entryPoint && !entries.includes(path.basename(rel, '.js'))) continue;
+    await toCachedScript(path.resolve(rel), meta, runtime);
+  }
 }
 
 for (const [dir, target] of Object.entries(packages)) await bundle(dir, target);
