@@ -10,11 +10,15 @@
 // A missing cache, or one V8 rejects (another Node or V8 version, other V8
 // flags), costs nothing but the speed-up: the script compiles as it would have.
 // LOCKNE_CODE_CACHE=0 skips the cache (to measure without it).
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Script } from 'node:vm';
+// Built-ins through process.getBuiltinModule (Node >= 20.16) when there is one:
+// an ES module import of a built-in makes Node build a module facade for it,
+// ~0.7 ms each for these five, and nothing else on the cached path imports them.
+const builtin = process.getBuiltinModule ?? (await import('node:module')).createRequire(import.meta.url);
+const { readFileSync } = builtin('node:fs');
+const { createRequire } = builtin('node:module');
+const path = builtin('node:path');
+const { fileURLToPath, pathToFileURL } = builtin('node:url');
+const { Script } = builtin('node:vm');
 
 // The parameters the script's code refers to. The head sits on the script's
 // first line, so line numbers (and the source map) stay those of the file.
