@@ -43,6 +43,27 @@ function plainBuiltinDefaults(code) {
 }
 
 /**
+ * esbuild's CommonJS exports are getters, one arrow function per export (`__export(x_exports,
+ * { a: () => a })`). The shim reads each once, so each arrow is compiled just for that: ~700 of
+ * them, several ms of the import when there is no code cache. No export is reassigned after the
+ * module body has run (none is an exported `let`), so a plain object built at the end of the
+ * script is the same. The lines of the block stay, empty, so the source map still fits.
+ */
+function plainExports(code, file) {
+  const block = /^__export\((\w+_exports), \{\n((?:  [\w$]+: \(\) => [\w$.]+,?\n)*)\}\);\n/m.exec(code);
+  const assign = block && new RegExp(`^module\\.exports = __toCommonJS\\(${block[1]}\\);$`, 'm').exec(code);
+  if (!block || !assign) throw new Error(`bundle: ${file}: esbuild's export block is not in the expected form; see plainExports in scripts/code-cache/convert.mjs`);
+  const entries = block[2].trimEnd().split('\n').map((line) => line.trim().replace(/,$/, '').replace(': () => ', ': '));
+  const blank = (text) => text.replace(/[^\n]/g, '');
+  const mapComment = code.lastIndexOf('\n//# sourceMappingURL=');
+  const tail = `module.exports = {\n  ${entries.join(',\n  ')}\n};\n`;
+  let out = code.slice(0, block.index) + blank(block[0]) + code.slice(block.index + block[0].length);
+  out = out.replace(assign[0], '');
+  const at = out.lastIndexOf('\n//# sourceMappingURL=');
+  return mapComment < 0 ? out + tail : `${out.slice(0, at + 1)}${tail}${out.slice(at + 1)}`;
+}
+
+/**
  * @param {string} file absolute path of an ES module esbuild wrote
  * @param {{ exports: string[] }} meta its metafile output entry
  * @param {string} runtimeFile absolute path of code-cache.js in the same bundle
@@ -68,7 +89,7 @@ export async function toCachedScript(file, meta, runtimeFile) {
   // vm.Script has no module loader for import() on Node 20 without a flag.
   const dynamic = seen.filter((i) => i.kind !== 'import-statement');
   if (dynamic.length) throw new Error(`bundle: ${file} has ${dynamic.map((i) => `${i.kind} ${i.path}`).join(', ')}: a cached script can only have static imports`);
-  fs.writeFileSync(scriptFile, plainBuiltinDefaults(fs.readFileSync(scriptFile, 'utf8')));
+  fs.writeFileSync(scriptFile, plainExports(plainBuiltinDefaults(fs.readFileSync(scriptFile, 'utf8')), scriptFile));
   const script = fs.readFileSync(scriptFile);
   const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
   if (/\bimport\(/.test(script.toString('utf8'))) throw new Error(`bundle: ${scriptFile} calls import(), which a cached script cannot`);
