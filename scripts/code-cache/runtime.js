@@ -12,10 +12,13 @@
 // LOCKNE_CODE_CACHE=0 skips the cache (to measure without it).
 // Built-ins through process.getBuiltinModule (Node >= 20.16) when there is one:
 // an ES module import of a built-in makes Node build a module facade for it,
-// ~0.7 ms each for these five, and nothing else on the cached path imports them.
-const builtin = process.getBuiltinModule ?? (await import('node:module')).createRequire(import.meta.url);
+// ~0.7 ms each, and nothing else on the cached path imports these. node:module
+// is the one kept, for older Node 20 (not a top-level await: Node 22's
+// require() of ES modules refuses a graph that has one).
+import { createRequire as requireFrom } from 'node:module';
+
+const builtin = process.getBuiltinModule ?? requireFrom(import.meta.url);
 const { readFileSync } = builtin('node:fs');
-const { createRequire } = builtin('node:module');
 const path = builtin('node:path');
 const { fileURLToPath, pathToFileURL } = builtin('node:url');
 const { Script } = builtin('node:vm');
@@ -64,7 +67,7 @@ export function runCached(shimUrl, file, cacheFile, imports) {
     scripts.push({ file: filename, cacheFile: cachePath, cache: cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted', script });
     run = script.runInThisContext();
   }
-  const nodeRequire = createRequire(filename);
+  const nodeRequire = requireFrom(filename);
   const require = (id) => (Object.hasOwn(imports, id) ? imports[id] : nodeRequire(id));
   const module = { exports: {} };
   run(module.exports, require, module, filename, dir, url);
