@@ -9,7 +9,7 @@
 // figures are printed but neither written to results/ nor to the README.
 // Needs root (bpf syscall, bpffs) and gcc + libbpf-dev (scripts/setup.sh).
 import { buildC } from './lib/build-c.mjs';
-import { load1, machineInfo } from './lib/machine.mjs';
+import { load1, machineInfo, plainNodeStart } from './lib/machine.mjs';
 import { renderTable, updateReadme, writeResult } from './lib/report.mjs';
 import * as mapOps from './map-ops.mjs';
 import * as batch from './batch.mjs';
@@ -39,10 +39,12 @@ function parseArgs(argv) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error('bench: needs root (bpf syscall, bpffs pins)');
+  plainNodeStart();
   const started = Date.now();
   const bins = buildC();
   const machine = machineInfo(bins.version);
   console.log(`bench: Linux ${machine.kernel}, ${machine.cpuModel} x${machine.cpus}, Node ${machine.node}, libbpf ${machine.libbpf}, load ${load1()}`);
+  if (machine.unsetForNodeChildren.length) console.log(`bench: unset for the Node processes it starts: ${machine.unsetForNodeChildren.join(', ')} (bench/lib/machine.mjs says why)`);
   const results = [];
   for (const b of ALL.filter((x) => opts.only.includes(x.name))) {
     const t0 = Date.now();

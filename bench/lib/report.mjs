@@ -92,7 +92,7 @@ export function renderTable(results = readResults()) {
   if (results.length) {
     const m = results[0].machine;
     const loads = results.map((r) => `${r.name} ${r.loadAverage1m.start}→${r.loadAverage1m.end}`).join(', ');
-    lines.push('', `Measured ${results[0].date.slice(0, 10)} on Linux ${m.kernel}, ${m.cpuModel} × ${m.cpus}, Node ${m.node}, libbpf ${m.libbpf}, gcc ${m.gcc} (${m.cflags}). 1-minute load average during each benchmark (other work on the machine): ${loads}.`);
+    lines.push('', `Measured ${results[0].date.slice(0, 10)} on Linux ${m.kernel}, ${m.cpuModel} × ${m.cpus}, Node ${m.node}, libbpf ${m.libbpf}, gcc ${m.gcc} (${m.cflags}). 1-minute load average during each benchmark (other work on the machine): ${loads}.${m.unsetForNodeChildren?.length ? ` Node processes started without ${m.unsetForNodeChildren.join(', ')} (set on this machine; \`bench/lib/machine.mjs\`).` : ''}`);
   }
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
 // load average, write bench/results/<name>.json. A --quick run only prints
 // the table (run.mjs refreshes README.md).
 import { buildC } from './build-c.mjs';
-import { load1, machineInfo } from './machine.mjs';
+import { load1, machineInfo, plainNodeStart } from './machine.mjs';
 import { renderTable, writeResult } from './report.mjs';
 
 /**
@@ -12,6 +12,7 @@ import { renderTable, writeResult } from './report.mjs';
  */
 export async function runStandalone(run, { printQuick = true } = {}) {
   const quick = process.argv.includes('--quick');
+  plainNodeStart();
   const bins = buildC();
   const loadStart = load1();
   const t0 = Date.now();
