@@ -15,7 +15,7 @@
 //
 //   node scripts/bundle.mjs            # after tsc -b; part of npm run build
 import { build } from 'esbuild';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,6 +66,14 @@ async function bundle(dir, { entries, external, codeCache }) {
 
 /** Converts the large chunks and the large `entries` of a bundle to cached scripts. */
 async function cacheLargeFiles(outdir, metafile, entries) {
+  // A cached script's exports are read once, after its body ran (code-cache/convert.mjs,
+  // plainExports): an exported binding reassigned later would go stale.
+  const srcDir = path.join(path.dirname(outdir), 'src');
+  for (const rel of readdirSync(srcDir, { recursive: true })) {
+    if (!rel.endsWith('.js')) continue;
+    const m = /^export (let|var) (\w+)/m.exec(readFileSync(path.join(srcDir, rel), 'utf8'));
+    if (m) throw new Error(`bundle: ${path.join(srcDir, rel)} exports a mutable binding (${m[1]} ${m[2]}), which a cached script would not keep live; export a function or an object instead`);
+  }
   const runtime = path.join(outdir, 'code-cache.js');
   copyFileSync(path.join(root, 'scripts', 'code-cache', 'runtime.js'), runtime);
   for (const [rel, meta] of Object.entries(metafile.outputs)) {

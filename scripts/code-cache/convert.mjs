@@ -55,12 +55,12 @@ function plainExports(code, file) {
   if (!block || !assign) throw new Error(`bundle: ${file}: esbuild's export block is not in the expected form; see plainExports in scripts/code-cache/convert.mjs`);
   const entries = block[2].trimEnd().split('\n').map((line) => line.trim().replace(/,$/, '').replace(': () => ', ': '));
   const blank = (text) => text.replace(/[^\n]/g, '');
-  const mapComment = code.lastIndexOf('\n//# sourceMappingURL=');
   const tail = `module.exports = {\n  ${entries.join(',\n  ')}\n};\n`;
   let out = code.slice(0, block.index) + blank(block[0]) + code.slice(block.index + block[0].length);
   out = out.replace(assign[0], '');
+  // Before the source map comment, which stays last.
   const at = out.lastIndexOf('\n//# sourceMappingURL=');
-  return mapComment < 0 ? out + tail : `${out.slice(0, at + 1)}${tail}${out.slice(at + 1)}`;
+  return at < 0 ? out + tail : `${out.slice(0, at + 1)}${tail}${out.slice(at + 1)}`;
 }
 
 /**
