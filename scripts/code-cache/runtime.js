@@ -10,6 +10,7 @@
 // A missing cache, or one V8 rejects (another Node or V8 version, other V8
 // flags), costs nothing but the speed-up: the script compiles as it would have.
 // LOCKNE_CODE_CACHE=0 skips the cache (to measure without it).
+
 // Built-ins through process.getBuiltinModule (Node >= 20.16) when there is one:
 // an ES module import of a built-in makes Node build a module facade for it,
 // ~0.7 ms each, and nothing else on the cached path imports these. node:module
@@ -28,8 +29,11 @@ const { Script } = builtin('node:vm');
 const HEAD = '(function (exports, require, module, __filename, __dirname, __lockneImportMetaUrl) {';
 const TAIL = '\n})';
 
-// Every script run so far in this process, {file, cacheFile, cache, script}: one
-// list shared by the copies of this file in each package, for the trainer and tests.
+// Every script run so far in this process, {file, cacheFile, cache, script},
+// where cache is 'accepted', 'rejected' (by V8), 'absent' (none, or
+// LOCKNE_CODE_CACHE=0) or 'source-maps'. One list, on globalThis, shared by the
+// copies of this file in each package: train.mjs writes each script's cache
+// from it, and the tests and the object-load bench read what happened.
 const scripts = (globalThis[Symbol.for('lockne.codeCache.scripts')] ??= []);
 
 /**
@@ -47,14 +51,6 @@ export function runCached(shimUrl, file, cacheFile, imports) {
   const filename = path.join(dir, file);
   const source = readFileSync(filename, 'utf8');
   const cachePath = path.join(dir, cacheFile);
-  let cachedData;
-  if (process.env.LOCKNE_CODE_CACHE !== '0') {
-    try {
-      cachedData = readFileSync(cachePath);
-    } catch {
-      // Not trained (a build without root): compile as usual.
-    }
-  }
   const url = pathToFileURL(filename).href;
   let run;
   if (process.sourceMapsEnabled) {
@@ -63,6 +59,14 @@ export function runCached(shimUrl, file, cacheFile, imports) {
     run = (0, eval)(`${HEAD}${source}${TAIL}\n//# sourceURL=${url}`);
     scripts.push({ file: filename, cacheFile: cachePath, cache: 'source-maps' });
   } else {
+    let cachedData;
+    if (process.env.LOCKNE_CODE_CACHE !== '0') {
+      try {
+        cachedData = readFileSync(cachePath);
+      } catch {
+        // Not trained (a build without root or clang): compile as usual.
+      }
+    }
     const script = new Script(HEAD + source + TAIL, { filename, cachedData });
     scripts.push({ file: filename, cacheFile: cachePath, cache: cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted', script });
     run = script.runInThisContext();
@@ -72,14 +76,4 @@ export function runCached(shimUrl, file, cacheFile, imports) {
   const module = { exports: {} };
   run(module.exports, require, module, filename, dir, url);
   return module.exports;
-}
-
-/** What happened to each script's cache in this process: 'accepted', 'rejected' or 'absent'. */
-export function codeCacheStatus() {
-  return scripts.map(({ file, cacheFile, cache }) => ({ file, cacheFile, cache }));
-}
-
-/** For the trainer: the cache of every script run so far, as V8 would store it now. */
-export function createCodeCaches() {
-  return scripts.map(({ cacheFile, script }) => ({ cacheFile, data: script.createCachedData() }));
 }

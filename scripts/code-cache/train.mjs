@@ -4,11 +4,12 @@
 // cache (which now holds the bytecode of every function that ran) next to it.
 // Part of `npm run build`, after scripts/bundle.mjs.
 //
-// Needs root (loading programs) and clang (to build the object). Without
-// them it says so and writes nothing: the packages work the same, their first
-// object load is ~10 ms slower. Under LOCKNE_REQUIRE_KERNEL=1 (CI) that is an
-// error instead. The child runs with no extra Node or V8 flags: V8 rejects a
-// cache made under other flags.
+// Needs root (loading programs), a kernel that lets it load them, and clang
+// (to build the object). Without them it says so and writes nothing: the
+// packages work the same, their first object load is ~10 ms slower. Under
+// LOCKNE_REQUIRE_KERNEL=1 (CI) that is an error instead. The child runs with
+// no extra Node or V8 flags (nor NODE_OPTIONS): V8 rejects a cache made under
+// other flags.
 //
 //   node scripts/code-cache/train.mjs
 import { spawnSync } from 'node:child_process';
@@ -19,26 +20,35 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function parent() {
-  const missing = process.getuid?.() !== 0 ? 'not root (loading programs needs it)' : spawnSync('clang', ['--version']).error ? 'clang not found' : null;
-  if (missing) {
-    const message = `code cache: not trained: ${missing}; the packages work without it (first object load ~10 ms slower)`;
-    if (process.env.LOCKNE_REQUIRE_KERNEL === '1') throw new Error(message);
-    console.log(message);
-    return;
-  }
+/** Trains the caches; returns why it could not, or null. */
+function train() {
+  if (process.getuid?.() !== 0) return 'not root (loading programs needs it)';
+  if (spawnSync('clang', ['--version']).error) return 'clang not found';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockne-train-'));
   try {
     const object = path.join(dir, 'train.bpf.o');
     const multiarch = `/usr/include/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
     const cc = spawnSync('clang', ['-O2', '-g', '-target', 'bpf', `-I${multiarch}`, '-c', path.join(here, 'train.bpf.c'), '-o', object], { encoding: 'utf8' });
-    if (cc.status !== 0) throw new Error(`code cache: clang failed: ${cc.stderr || cc.error?.message}`);
-    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', object], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (run.status !== 0) throw new Error(`code cache: training process exited ${run.status ?? run.signal}`);
+    if (cc.status !== 0) return `clang failed: ${(cc.stderr || cc.error?.message || '').trim()}`;
+    // A plain `node`: V8 rejects a cache made under other V8 flags, and NODE_OPTIONS may carry some.
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', object], { encoding: 'utf8', env });
+    if (run.status !== 0) return `the training process exited ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`;
     process.stdout.write(run.stdout);
+    return null;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function parent() {
+  const failed = train();
+  if (!failed) return;
+  const message = `code cache: not trained: ${failed}; the packages work without it (first object load ~10 ms slower)`;
+  // CI must ship what it tests.
+  if (process.env.LOCKNE_REQUIRE_KERNEL === '1') throw new Error(message);
+  console.log(message);
 }
 
 /** What a typical program does with an object, once. */
