@@ -13,6 +13,11 @@
 // dependencies: zod alone is ~95 modules (80-90 ms to import unbundled); it
 // lands in the chunk of the config parser, which only config commands import.
 //
+// Then the largest files of @lockne/obj and @lockne/bpf become classic scripts
+// behind ES module shims, so V8 can use a code cache for them (first object
+// load ~25 -> ~15 ms); scripts/code-cache/train.mjs, the next build step,
+// writes the cache. See scripts/code-cache/runtime.js.
+//
 //   node scripts/bundle.mjs            # after tsc -b; part of npm run build
 import { build } from 'esbuild';
 import { copyFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
