@@ -118,15 +118,69 @@ test('a trusted parse of vmlinux gives the same types and lookups as the validat
   }
 });
 
-test('a trusted parse still refuses a layout it cannot walk', () => {
+test('a trusted parse walks the types lazily and still refuses a layout it cannot walk, from the call that reaches it', () => {
   const strs = new TextEncoder().encode('\0t\0');
+  const walk = (words: number[]): BtfReader => BtfReader.parse(blob(words, strs), { trusted: true });
   // Unknown kind 25.
-  assert.throws(() => BtfReader.parse(blob([1, info(25), 0], strs), { trusted: true }), (e: unknown) => e instanceof BtfParseError && /unknown kind 25/.test(e.message));
+  assert.throws(() => walk([1, info(25), 0]).count, (e: unknown) => e instanceof BtfParseError && /unknown kind 25/.test(e.message));
   // A STRUCT claiming 2 members with words for one.
-  assert.throws(() => BtfReader.parse(blob([1, info(BtfKind.STRUCT, 2), 4, 1, 0, 0], strs), { trusted: true }),
+  assert.throws(() => walk([1, info(BtfKind.STRUCT, 2), 4, 1, 0, 0]).type(1),
     (e: unknown) => e instanceof BtfParseError && /runs past the type section/.test(e.message));
   // A truncated header.
-  assert.throws(() => BtfReader.parse(blob([1, info(BtfKind.INT), 4, 32, 1], strs), { trusted: true }), (e: unknown) => e instanceof BtfParseError && /truncated/.test(e.message));
+  assert.throws(() => walk([1, info(BtfKind.INT), 4, 32, 1]).lastId, (e: unknown) => e instanceof BtfParseError && /truncated/.test(e.message));
+  // Types before the problem are there; the walk stops at them.
+  const early = walk([1, info(BtfKind.INT), 4, 32, 1, info(25), 0]);
+  assert.equal(early.type(1).kind, 'INT');
+  assert.deepEqual(early.idsByName('t'), [1]);
+  assert.throws(() => early.type(2), (e: unknown) => e instanceof BtfParseError && /unknown kind 25/.test(e.message));
+  assert.throws(() => early.count, (e: unknown) => e instanceof BtfParseError && /unknown kind 25/.test(e.message));
+});
+
+test('a lazy lookup finds every type named by an offset that other words also hold', () => {
+  // 'x' is at string offset 1, and so are: a member's type id followed by a bitfield offset word
+  // that reads as an info word (size 4 << 24: kind STRUCT), a member's bit offset, an INT's size,
+  // an enumerator's value; the types named 'x' come before and after them all.
+  const text = '\0x\0y\0';
+  const X = 1;
+  const Y = 3;
+  const w: number[] = [];
+  w.push(X, info(BtfKind.INT), 4, 32); // 1 int x
+  w.push(0, info(BtfKind.INT), X, 8); // 2 an INT of size 1
+  w.push(Y, (info(BtfKind.STRUCT, 2) | 0x80000000) >>> 0, 4); // 3 struct y (kind_flag: bitfield offsets)
+  w.push(Y, X, ((4 << 24) | 3) >>> 0); //   member y: type 1, 4 bits at bit 3 (the word after X reads as a STRUCT info)
+  w.push(Y, 1, X); //   member y: type 1 at bit 1
+  w.push(Y, info(BtfKind.ENUM, 1), 4); // 4 enum y
+  w.push(Y, X); //   y = 1
+  w.push(X, info(BtfKind.TYPEDEF), 1); // 5 typedef x
+  w.push(X, info(BtfKind.STRUCT), 0); // 6 struct x {}
+  const bytes = blob(w, new TextEncoder().encode(text));
+  const checked = BtfReader.parse(bytes);
+  for (const query of [(b: BtfReader) => b.idsByName('x'), (b: BtfReader) => b.idsByName('y'), (b: BtfReader) => b.idsByNameOrSuffixed('x', '___'),
+    (b: BtfReader) => idsByEssentialName(b, 'x'), (b: BtfReader) => b.findId('x', 'STRUCT')]) {
+    // A fresh trusted reader each time: nothing indexed before the lookup.
+    assert.deepEqual(query(BtfReader.parse(bytes, { trusted: true })), query(checked));
+  }
+  assert.deepEqual(checked.idsByName('x'), [1, 5, 6]);
+});
+
+test('a fresh trusted vmlinux reader answers lookups and types like the validating parse, walking only as far as needed', { skip: noVmlinux }, () => {
+  const checked = BtfReader.parse(vmlinuxBytes!);
+  const fresh = (): BtfReader => BtfReader.parse(vmlinuxBytes!, { trusted: true });
+  for (const name of ['task_struct', 'sk_buff', 'int', 'sock', 'pid_t', 'file', 'bpf_iter_task', 'nonexistent_lk']) {
+    assert.deepEqual(fresh().idsByName(name), checked.idsByName(name), name);
+    assert.deepEqual(fresh().idsByNameOrSuffixed(name, '___'), checked.idsByNameOrSuffixed(name, '___'), `${name}___`);
+    assert.deepEqual(idsByEssentialName(fresh(), name), idsByEssentialName(checked, name), `essential ${name}`);
+  }
+  // One reader, many lookups (past the point where a hash index is built), then types in any order.
+  const one = fresh();
+  for (const name of ['list_head', 'inode', 'cgroup', 'net_device', 'mm_struct', 'page', 'dentry', 'super_block', 'module', 'cred']) {
+    assert.deepEqual(one.idsByName(name), checked.idsByName(name), name);
+  }
+  const last = checked.lastId;
+  for (const id of [last, 1, Math.floor(last / 2), 2, last - 1]) assert.deepEqual(fresh().type(id), checked.type(id), `type ${id}`);
+  assert.equal(one.count, checked.count);
+  assert.equal(one.lastId, last);
+  assert.throws(() => fresh().type(last + 1), RangeError);
 });
 
 const CANDIDATE_KINDS = new Set<BtfKindName>(['INT', 'STRUCT', 'UNION', 'ENUM', 'ENUM64', 'FWD', 'TYPEDEF', 'FLOAT', 'TYPE_TAG']);

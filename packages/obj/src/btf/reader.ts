@@ -11,9 +11,10 @@
 // const id = btf.findId('btf_trace_sched_process_exec', 'TYPEDEF');
 // const fn = btf.find('bpf_iter_task', 'FUNC'); // BtfFunc | undefined
 import {
-  BTF_KIND_NAMES, BTF_LINKAGE, BtfKind, BtfParseError,
+  BTF_KIND_NAMES, BTF_LINKAGE, BtfParseError,
   type BtfHeader, type BtfKindName, type BtfMember, type BtfType, type BtfTypeOf,
 } from './reader-types.js';
+import { TypeIndex, scanTypes } from './type-layout.js';
 
 export * from './reader-types.js';
 
@@ -26,24 +27,16 @@ export interface BtfReadOptions {
   /**
    * The bytes were already validated by their producer: the running kernel's
    * own BTF (/sys/kernel/btf/*), which the kernel checks before it uses it.
-   * Parsing then only walks the type layout (bounds and kinds are still
-   * checked) and skips the name-offset and type-reference checks of every
-   * member: ~4 ms against 15-25 ms for vmlinux in a cold process. Never set
-   * it for files from elsewhere: a bad offset would surface later as a
-   * RangeError instead of a BtfParseError.
+   * Parsing then checks only the header and sections, and the types are
+   * walked lazily, as far as the ids and names asked for (TypeIndex.lazy):
+   * bounds and kinds are still checked on the way, and a layout the walk
+   * cannot follow throws BtfParseError from the call that reaches it. No
+   * name-offset and type-reference checks: on vmlinux a first CO-RE lookup
+   * then costs well under a millisecond against 15-25 ms for the validating
+   * parse in a cold process. Never set it for files from elsewhere: a bad
+   * offset would surface later as a RangeError instead of a BtfParseError.
    */
   trusted?: boolean;
-}
-
-/** Kinds whose btf_type.size_type field is a type id rather than a size. */
-function sizeTypeIsRef(kind: number): boolean {
-  switch (kind) {
-    case BtfKind.PTR: case BtfKind.TYPEDEF: case BtfKind.VOLATILE: case BtfKind.CONST: case BtfKind.RESTRICT:
-    case BtfKind.FUNC: case BtfKind.FUNC_PROTO: case BtfKind.VAR: case BtfKind.DECL_TAG: case BtfKind.TYPE_TAG:
-      return true;
-    default:
-      return false;
-  }
 }
 
 export class BtfReader {
@@ -52,15 +45,11 @@ export class BtfReader {
   readonly base: BtfReader | undefined;
   /** First type id defined by this blob: 1, or the base's lastId + 1 for split BTF. */
   readonly firstId: number;
-  /** Last valid type id (ids firstId..lastId are here, lower ones in the base). */
-  readonly lastId: number;
 
   /** The type section as host-order words. */
   readonly #w: Uint32Array;
-  /** Word index of each type in #w, indexed by id - firstId. */
-  readonly #starts: Uint32Array;
-  /** Name offset of each type, indexed by id - firstId (searched as bytes, or hashed: #ownIdsWithNameOffs). */
-  readonly #names: Uint32Array;
+  /** Where each type starts in #w and its name offset, by id - firstId (searched as bytes, or hashed: #ownIdsWithNameOffs). */
+  readonly #index: TypeIndex;
   readonly #strLen: number;
   /** String offsets below this belong to the base. */
   readonly #strBase: number;
@@ -75,15 +64,13 @@ export class BtfReader {
   readonly #byPrefix = new Map<string, readonly number[]>();
   readonly #byStem = new Map<string, readonly number[]>();
 
-  private constructor(bytes: Uint8Array, header: BtfHeader, le: boolean, base: BtfReader | undefined, words: Uint32Array, layout: TypeLayout) {
+  private constructor(bytes: Uint8Array, header: BtfHeader, le: boolean, base: BtfReader | undefined, words: Uint32Array, index: TypeIndex) {
     this.header = header;
     this.littleEndian = le;
     this.base = base;
     this.firstId = base ? base.lastId + 1 : 1;
-    this.lastId = this.firstId + layout.starts.length - 1;
     this.#w = words;
-    this.#starts = layout.starts;
-    this.#names = layout.names;
+    this.#index = index;
     this.#strLen = header.strLen;
     this.#str = Buffer.from(bytes.buffer, bytes.byteOffset + header.hdrLen + header.strOff, header.strLen);
     this.#strBase = base ? base.stringsLength : 0;
@@ -129,8 +116,8 @@ export class BtfReader {
     const strTotal = (base ? base.stringsLength : 0) + header.strLen;
     const firstId = base ? base.lastId + 1 : 1;
     const w = typeWords(bytes, typeStart, header.typeLen, le);
-    const layout = opts.trusted ? walkTypes(w, typeStart, firstId) : scanTypes(w, typeStart, strTotal, firstId);
-    return new BtfReader(bytes, header, le, base, w, layout);
+    const index = opts.trusted ? TypeIndex.lazy(w, typeStart, firstId) : scanTypes(w, typeStart, strTotal, firstId);
+    return new BtfReader(bytes, header, le, base, w, index);
   }
 
   /** Bytes of string section this BTF can address (the base's plus its own). */
@@ -140,7 +127,12 @@ export class BtfReader {
 
   /** Number of types defined here (not counting the base or void). */
   get count(): number {
-    return this.#starts.length;
+    return this.#index.all();
+  }
+
+  /** Last valid type id (ids firstId..lastId are here, lower ones in the base). */
+  get lastId(): number {
+    return this.firstId + this.#index.all() - 1;
   }
 
   /** The NUL-terminated string at `off` (an offset into base + own strings). */
@@ -154,8 +146,10 @@ export class BtfReader {
 
   #start(id: number): number {
     const i = id - this.firstId;
-    if (!Number.isInteger(id) || i < 0 || i >= this.#starts.length) throw new RangeError(`BTF type id ${id} outside ${this.firstId}..${this.lastId}`);
-    return this.#starts[i]!;
+    const index = this.#index;
+    if (i >= index.count && Number.isInteger(i)) index.reach(i);
+    if (!Number.isInteger(id) || i < 0 || i >= index.count) throw new RangeError(`BTF type id ${id} outside ${this.firstId}..${this.lastId}`);
+    return index.starts[i]!;
   }
 
   /** Kind of type `id` without decoding it. */
@@ -291,10 +285,19 @@ export class BtfReader {
     // the hash index (~5-10 ms on vmlinux in a cold process). Common names
     // occur at hundreds of offsets (as suffixes of longer strings), and many
     // lookups add up: then the index pays for itself.
-    if (!this.#byNameOff && offs.length <= SCAN_OFFSETS && (this.#scans += offs.length) <= SCANS_BEFORE_INDEX) {
+    const index = this.#index;
+    const scan = !this.#byNameOff && offs.length <= SCAN_OFFSETS && (this.#scans += offs.length) <= SCANS_BEFORE_INDEX;
+    if (scan && !index.done) {
+      // Not every type is indexed yet (trusted BTF): find them in the type
+      // section itself, indexing only as far as they are.
+      const found: number[] = [];
+      for (const off of offs) index.namedAt(off, found);
+      for (const i of found) own.push(this.firstId + i);
+    } else if (scan) {
       // Buffer.indexOf (a native byte search) is several times faster than
       // Uint32Array.indexOf; a match must fall on a word boundary.
-      const bytes = Buffer.from(this.#names.buffer, this.#names.byteOffset, this.#names.byteLength);
+      const names = index.names;
+      const bytes = Buffer.from(names.buffer, names.byteOffset, 4 * index.count);
       const needle = new Uint32Array(1);
       const needleBytes = new Uint8Array(needle.buffer);
       for (const off of offs) {
@@ -304,7 +307,7 @@ export class BtfReader {
         }
       }
     } else {
-      this.#byNameOff ??= new NameOffIndex(this.#names, this.firstId);
+      this.#byNameOff ??= new NameOffIndex(index.names.subarray(0, index.all()), this.firstId);
       for (const off of offs) this.#byNameOff.collect(off, own);
     }
     return own.sort((a, b) => a - b);
@@ -412,130 +415,12 @@ export class BtfReader {
   }
 }
 
-// Per-kind shape of the words after a btf_type, as tables so the scan below
-// does no per-type branching beyond a lookup (it runs ~130k times for vmlinux,
-// mostly before the JIT has warmed up).
-/** Fixed words after btf_type (-1: unknown kind). */
-const FIXED = Int8Array.from({ length: 32 }, (_, k) => {
-  switch (k) {
-    case BtfKind.INT: case BtfKind.VAR: case BtfKind.DECL_TAG: return 1;
-    case BtfKind.ARRAY: return 3;
-    case BtfKind.PTR: case BtfKind.STRUCT: case BtfKind.UNION: case BtfKind.ENUM: case BtfKind.FWD: case BtfKind.TYPEDEF:
-    case BtfKind.VOLATILE: case BtfKind.CONST: case BtfKind.RESTRICT: case BtfKind.FUNC: case BtfKind.FUNC_PROTO:
-    case BtfKind.DATASEC: case BtfKind.FLOAT: case BtfKind.TYPE_TAG: case BtfKind.ENUM64: return 0;
-    default: return -1;
-  }
-});
-/** Words per vlen entry. */
-const STRIDE = Int8Array.from({ length: 32 }, (_, k) =>
-  k === BtfKind.STRUCT || k === BtfKind.UNION || k === BtfKind.ENUM64 || k === BtfKind.DATASEC ? 3
-    : k === BtfKind.ENUM || k === BtfKind.FUNC_PROTO ? 2 : 0);
-/** Word of a vlen entry holding a name offset (-1: none). */
-const NAME_AT = Int8Array.from({ length: 32 }, (_, k) =>
-  k === BtfKind.STRUCT || k === BtfKind.UNION || k === BtfKind.ENUM || k === BtfKind.ENUM64 || k === BtfKind.FUNC_PROTO ? 0 : -1);
-/** Word of a vlen entry holding a type id (-1: none). */
-const REF_AT = Int8Array.from({ length: 32 }, (_, k) =>
-  k === BtfKind.STRUCT || k === BtfKind.UNION || k === BtfKind.FUNC_PROTO ? 1 : k === BtfKind.DATASEC ? 0 : -1);
-/** 1 when btf_type.size_type is a type id. */
-const ST_REF = Uint8Array.from({ length: 32 }, (_, k) => (sizeTypeIsRef(k) ? 1 : 0));
-
-/** Where each type starts (word index) and its name offset, indexed by id - firstId. */
-interface TypeLayout {
-  starts: Uint32Array;
-  names: Uint32Array;
-}
-
 /** A lookup whose name occurs at more string offsets than this uses the hash index. */
 const SCAN_OFFSETS = 8;
 /** Offsets looked up by scanning before the hash index is built. */
 const SCANS_BEFORE_INDEX = 24;
 /** idsByNameOrSuffixed checks at most this many occurrences of the name itself. */
 const STEM_HITS = 32;
-
-/**
- * Walk the type section once: bounds, kinds, name offsets, type references and
- * per-kind values. Returns the word index of each type; throws BtfParseError
- * with the byte offset of the first problem.
- */
-function scanTypes(w: Uint32Array, typeStart: number, strTotal: number, firstId: number): TypeLayout {
-  const nw = w.length;
-  const starts = new Uint32Array(Math.floor(nw / 3));
-  const names = new Uint32Array(starts.length);
-  let count = 0;
-  let maxRef = 0;
-  let maxRefAt = 0;
-  let badName = -1;
-  let i = 0;
-  while (i < nw) {
-    if (i + 3 > nw) throw new BtfParseError(`type ${firstId + count} is truncated`, typeStart + 4 * i);
-    const info = w[i + 1]!;
-    const kind = (info >>> 24) & 0x1f;
-    const vlen = info & 0xffff;
-    const fixed = FIXED[kind]!;
-    if (fixed < 0) throw new BtfParseError(`type ${firstId + count} has unknown kind ${kind}`, typeStart + 4 * (i + 1));
-    const stride = STRIDE[kind]!;
-    const t = i + 3;
-    const end = t + fixed + stride * vlen;
-    if (end > nw) {
-      throw new BtfParseError(`type ${firstId + count} (${BTF_KIND_NAMES[kind]}, vlen ${vlen}) runs past the type section`, typeStart + 4 * i);
-    }
-    if (w[i]! >= strTotal) { badName = i; break; }
-    if (ST_REF[kind] === 1 && w[i + 2]! > maxRef) { maxRef = w[i + 2]!; maxRefAt = i + 2; }
-    if (stride !== 0) {
-      const nameAt = NAME_AT[kind]!;
-      const refAt = REF_AT[kind]!;
-      for (let m = t; m < end; m += stride) {
-        if (nameAt >= 0 && w[m + nameAt]! >= strTotal) { badName = m + nameAt; break; }
-        if (refAt >= 0 && w[m + refAt]! > maxRef) { maxRef = w[m + refAt]!; maxRefAt = m + refAt; }
-      }
-      if (badName >= 0) break;
-    } else if (kind === BtfKind.ARRAY) {
-      if (w[t]! > maxRef) { maxRef = w[t]!; maxRefAt = t; }
-      if (w[t + 1]! > maxRef) { maxRef = w[t + 1]!; maxRefAt = t + 1; }
-    } else if (kind === BtfKind.FUNC) {
-      if (vlen >= BTF_LINKAGE.length) throw new BtfParseError(`FUNC ${firstId + count} has unknown linkage ${vlen}`, typeStart + 4 * (i + 1));
-    } else if (kind === BtfKind.VAR) {
-      if (w[t]! >= BTF_LINKAGE.length) throw new BtfParseError(`VAR ${firstId + count} has unknown linkage ${w[t]}`, typeStart + 4 * t);
-    } else if (kind === BtfKind.DECL_TAG) {
-      if ((w[t]! | 0) < -1) throw new BtfParseError(`DECL_TAG ${firstId + count} has component index ${w[t]! | 0}`, typeStart + 4 * t);
-    }
-    names[count] = w[i]!;
-    starts[count++] = i;
-    i = end;
-  }
-  if (badName >= 0) {
-    throw new BtfParseError(`name offset ${w[badName]} outside the string section (${strTotal} bytes)`, typeStart + 4 * badName);
-  }
-  const lastId = firstId + count - 1;
-  if (maxRef > lastId) throw new BtfParseError(`reference to type ${maxRef}, but the last type is ${lastId}`, typeStart + 4 * maxRefAt);
-  return { starts: starts.subarray(0, count), names: names.subarray(0, count) };
-}
-
-/**
- * scanTypes for trusted bytes (BtfReadOptions.trusted): only where each type
- * starts and its name offset; a truncated type or an unknown kind still
- * throws, since without them the walk itself would go wrong.
- */
-function walkTypes(w: Uint32Array, typeStart: number, firstId: number): TypeLayout {
-  const nw = w.length;
-  const starts = new Uint32Array(Math.floor(nw / 3));
-  const names = new Uint32Array(starts.length);
-  let count = 0;
-  let i = 0;
-  while (i < nw) {
-    if (i + 3 > nw) throw new BtfParseError(`type ${firstId + count} is truncated`, typeStart + 4 * i);
-    const info = w[i + 1]!;
-    const kind = (info >>> 24) & 0x1f;
-    const fixed = FIXED[kind]!;
-    if (fixed < 0) throw new BtfParseError(`type ${firstId + count} has unknown kind ${kind}`, typeStart + 4 * (i + 1));
-    const end = i + 3 + fixed + STRIDE[kind]! * (info & 0xffff);
-    if (end > nw) throw new BtfParseError(`type ${firstId + count} (${BTF_KIND_NAMES[kind]}) runs past the type section`, typeStart + 4 * i);
-    names[count] = w[i]!;
-    starts[count++] = i;
-    i = end;
-  }
-  return { starts: starts.subarray(0, count), names: names.subarray(0, count) };
-}
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
