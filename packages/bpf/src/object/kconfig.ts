@@ -6,8 +6,8 @@
 // (enum libbpf_tristate), char, integers of 1/2/4/8 bytes, char arrays.
 // Unresolved __weak externs stay 0; unresolved strong ones are an error.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
-import zlib from 'node:zlib';
 import type { BtfReader, ExternSpec } from '@lockne/obj';
 import { ObjectLoadError } from './errors.js';
 import { probeHelper } from '../probes/helper.js';
@@ -20,6 +20,13 @@ type KcfgType =
 
 let configCache: { source: string; values: Map<string, string> } | undefined;
 
+/**
+ * node:zlib when a compressed config is read, not at import: loading it (and
+ * the stream modules it needs) took 2.3-3.3 ms of every import of @lockne/bpf,
+ * for objects that mostly have no kconfig externs.
+ */
+const gunzip = (raw: Buffer): Buffer => (createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib')).gunzipSync(raw);
+
 /** The running kernel's config as NAME -> raw value ('y', 'm', '100', '"str"'). Cached. */
 export function kernelConfig(): { source: string; values: Map<string, string> } {
   if (configCache) return configCache;
@@ -28,7 +35,7 @@ export function kernelConfig(): { source: string; values: Map<string, string> } 
     let text: string;
     try {
       const raw = fs.readFileSync(file);
-      text = (file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw).toString('utf8');
+      text = (file.endsWith('.gz') ? gunzip(raw) : raw).toString('utf8');
     } catch {
       continue;
     }
