@@ -6,13 +6,14 @@
 //     inside the process (Node: after the module import);
 //   - in-process, warm: the same, repeated in that process (each object closed,
 //     untimed, before the next);
-//   - whole process, exec to exit: `node object-load.mjs --child obj 0` vs
-//     `bpftool prog loadall obj <bpffs dir>` (and vs the C program, reference);
-//     and, as a reference, the CLI a user would run instead of bpftool:
-//     `lockne-bpf load obj --pin <bpffs dir>` (which also pins the maps, as
-//     `loadall ... pinmaps` would).
-// Goal: <= 1.2x libbpf's time (ratio >= 0.83 in the table, where ratios are
-// throughputs: loads per second).
+//   - whole process, exec to exit (references): `node object-load.mjs --child
+//     obj 0` vs `bpftool prog loadall obj <bpffs dir>` and vs the C program;
+//     the CLI a user would run instead of bpftool, `lockne-bpf load obj --pin
+//     <bpffs dir>` (which also pins the maps, as `loadall ... pinmaps` would);
+//     and `node -e 0`, Node's start-up alone, the floor of those rows.
+// Goal: load time <= 1.2x libbpf's (ratio >= 0.83 in the table, where ratios
+// are throughputs: loads per second), judged on the first and the warm load.
+// Not on whole processes: Node's start-up alone exceeds 1.2x bpftool's run.
 //
 //   node bench/object-load.mjs [--quick]      # on its own (root), or via bench/run.mjs
 //   node bench/object-load.mjs --child <obj> <reps>   # one process: used by the above
@@ -79,7 +80,7 @@ export async function run({ bins, quick, log }) {
   const pinRoot = `/sys/fs/bpf/lk${process.pid}objload`;
   rmSync(pinRoot, { recursive: true, force: true });
   mkdirSync(pinRoot);
-  const s = { node: [], nodeNoCache: [], libbpf: [], nodeProc: [], cProc: [], bpftoolProc: [], cliProc: [] };
+  const s = { node: [], nodeNoCache: [], libbpf: [], nodeProc: [], nodeBare: [], cProc: [], bpftoolProc: [], cliProc: [] };
   try {
     const impls = {
       node: () => s.node.push(spawnJson(process.execPath, [self, '--child', obj, String(config.warm)], 'node child').out),
@@ -87,6 +88,8 @@ export async function run({ bins, quick, log }) {
       nodeNoCache: () => s.nodeNoCache.push(spawnJson(process.execPath, [self, '--child', obj, '0'], 'node child', { ...process.env, LOCKNE_CODE_CACHE: '0' }).out),
       libbpf: () => s.libbpf.push(spawnJson(bins.object_load, [obj, String(config.warm)], 'object_load').out),
       nodeProc: () => s.nodeProc.push(spawnJson(process.execPath, [self, '--child', obj, '0'], 'node child').ns),
+      // Node's own start-up, for scale: the floor of any whole-process row.
+      nodeBare: () => s.nodeBare.push(spawnJson(process.execPath, ['-e', '0'], 'node -e 0').ns),
       cProc: () => s.cProc.push(spawnJson(bins.object_load, [obj, '0'], 'object_load').ns),
       bpftoolProc: () => {
         const dir = path.join(pinRoot, 'progs');
@@ -142,9 +145,14 @@ export async function run({ bins, quick, log }) {
     compare(`${programs} programs, 5 maps, globals, CO-RE: warm load (${config.warm} per process)`, 'loads/s',
       mk('libbpf', cApi, warmC, s.libbpf.flatMap((x) => x.cpu_ns)), mk('node', nodeApi, warmNode, s.node.flatMap((x) => x.cpu_ns)), GOAL,
       note(warmNode, warmC)),
+    // The goal is judged on the load (the rows above): a whole Node process cannot meet it, since
+    // Node's start-up alone (the next row) takes longer than 1.2x bpftool's entire run.
     compare(`${programs} programs: whole process, exec → load → exit`, 'loads/s',
-      mk('bpftool', '`bpftool prog loadall`', s.bpftoolProc), mk('node', '`node` + import + `BpfObject.load`', s.nodeProc), GOAL,
-      `${note(s.nodeProc, s.bpftoolProc)} (bpftool)`),
+      mk('bpftool', '`bpftool prog loadall`', s.bpftoolProc), mk('node', '`node` + import + `BpfObject.load`', s.nodeProc), null,
+      `${note(s.nodeProc, s.bpftoolProc)} (bpftool): reference`),
+    compare(`${programs} programs: Node's start-up alone, exec → exit`, 'runs/s',
+      mk('bpftool', '`bpftool prog loadall`', s.bpftoolProc), mk('node', '`node -e 0`', s.nodeBare), null,
+      `${note(s.nodeBare, s.bpftoolProc)} (bpftool's whole load): reference, the floor of the row above`),
     compare(`${programs} programs: whole process, exec → load → exit`, 'loads/s',
       mk('libbpf', 'C program (c/object_load.c)', s.cProc), mk('node', '`node` + import + `BpfObject.load`', s.nodeProc), null,
       `${note(s.nodeProc, s.cProc)} (C + libbpf): reference`),
@@ -157,7 +165,7 @@ export async function run({ bins, quick, log }) {
     name, title: 'Object load', goal: GOAL, config: { ...config, programs },
     figures: {
       nodeFirstMs: firstNode.map(ms), nodeFirstNoCodeCacheMs: firstNoCache.map(ms), nodeImportNoCodeCacheMs: s.nodeNoCache.map((x) => ms(x.import_ns)), libbpfFirstMs: firstC.map(ms), nodeWarmMs: warmNode.map(ms), libbpfWarmMs: warmC.map(ms),
-      nodeImportMs: s.node.map((x) => ms(x.import_ns)), nodeProcessMs: s.nodeProc.map(ms), cProcessMs: s.cProc.map(ms), bpftoolProcessMs: s.bpftoolProc.map(ms),
+      nodeImportMs: s.node.map((x) => ms(x.import_ns)), nodeProcessMs: s.nodeProc.map(ms), nodeBareProcessMs: s.nodeBare.map(ms), cProcessMs: s.cProc.map(ms), bpftoolProcessMs: s.bpftoolProc.map(ms),
       cliProcessMs: s.cliProc.map(ms),
     },
     comparisons,
