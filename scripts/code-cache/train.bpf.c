@@ -82,7 +82,9 @@ int tc_account(struct __sk_buff *skb)
 SEC("xdp")
 int xdp_account(struct xdp_md *ctx)
 {
-	account(ctx->ingress_ifindex, ctx->data_end - ctx->data);
+	__u32 len = ctx->data_end - ctx->data;
+	account(ctx->ingress_ifindex, len);
+	bpf_ringbuf_output(&ring, &len, sizeof(len), 0);
 	return XDP_PASS;
 }
 

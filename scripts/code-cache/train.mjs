@@ -53,8 +53,9 @@ function parent() {
 
 /** What a typical program does with an object, once. */
 async function child(object) {
-  const { BpfObject } = await import('@lockne/bpf');
+  const { BpfObject, RingBufferReader } = await import('@lockne/bpf');
   const obj = BpfObject.load(object);
+  const reader = new RingBufferReader(obj.map('ring'), { watch: false, onRecord: () => {} });
   try {
     const stats = obj.map('stats');
     const packet = new Uint8Array(64);
@@ -63,14 +64,18 @@ async function child(object) {
     if (tc.retval !== 2) throw new Error(`code cache: tc_account returned ${tc.retval}, expected 2`);
     obj.program('xdp_account').testRun({ data: packet });
     obj.program('sock_keep').testRun({ data: packet });
+    const records = reader.consume();
+    if (records !== 1) throw new Error(`code cache: the ring buffer gave ${records} records, expected 1`);
     const entries = [...stats.entries()];
     if (entries.length !== 2) throw new Error(`code cache: stats has ${entries.length} entries, expected 2`);
+    if (stats.lookupBatch().length !== 2) throw new Error('code cache: a batch lookup of stats did not give its 2 entries');
     stats.set(7, { packets: 1n, bytes: 2n });
     stats.get(7);
     stats.delete(7);
     obj.globals.get('seen');
     obj.globals.set('total', 0n);
   } finally {
+    reader.close();
     obj.close();
   }
   const status = globalThis[Symbol.for('lockne.codeCache.scripts')] ?? [];
