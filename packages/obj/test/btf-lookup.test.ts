@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { BtfReader, BtfParseError, BtfKind, BtfWriter, essentialName, type BtfKindName } from '../src/index.js';
 import { idsByEssentialName } from '../src/core/candidates.js';
+import { Gen, rng } from './support/random.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const vmlinuxBytes = fs.existsSync(VMLINUX) ? fs.readFileSync(VMLINUX) : undefined;
@@ -241,4 +242,47 @@ test('idsByNameOrSuffixed is idsByName plus idsByNamePrefix, for rare and common
   const many = BtfReader.parse(w.encode());
   assert.deepEqual(many.idsByNameOrSuffixed('node', '___'), [node, flav]);
   assert.deepEqual(many.idsByNameOrSuffixed('node', '___'), bruteForce(many, (n) => n === 'node' || n.startsWith('node___')));
+});
+
+test('300 random BTF blobs: a fresh trusted reader answers every lookup like the validating parse', () => {
+  const names = ['a', 'b', 'ab', 'a___1', 'a___x___y', 'ba', 'task', 'task___v2', 'x', 'int'];
+  for (let seed = 1; seed <= 300; seed++) {
+    const g = new Gen(rng(seed));
+    const w = new BtfWriter();
+    const ids: number[] = [w.int(g.pick(names), 4)];
+    const anyType = (): number => g.pick(ids);
+    for (let n = g.int(1, 40); n > 0; n--) {
+      const name = g.pick(names);
+      switch (g.int(0, 7)) {
+        case 0: ids.push(w.int(name, g.pick([1, 2, 4, 8]))); break;
+        case 1: ids.push(w.typedef(name, anyType())); break;
+        case 2: ids.push(w.ptr(anyType())); break;
+        case 3: ids.push(w.array(anyType(), g.int(0, 40))); break;
+        // Members whose type ids, bit offsets and bit-field widths are small numbers, like the
+        // strings' offsets; bit-fields make the offset word read as an info word (width << 24).
+        case 4: ids.push(w.struct(name, g.int(0, 64), Array.from({ length: g.int(0, 4) }, () => (g.int(0, 1)
+          ? { name: g.pick(names), type: anyType(), bitOffset: g.int(0, 40), bitfieldSize: g.int(1, 19) }
+          : { name: g.pick(names), type: anyType(), offset: g.int(0, 40) })))); break;
+        case 5: ids.push(w.enum(name, Array.from({ length: g.int(1, 4) }, () => [g.pick(names), g.int(0, 40)] as const))); break;
+        case 6: ids.push(w.fwd(name, { union: g.int(0, 1) === 1 })); break;
+        default: ids.push(w.func(name, w.funcProto(anyType(), [{ name: g.pick(names), type: anyType() }]))); break;
+      }
+    }
+    const bytes = w.encode();
+    const checked = BtfReader.parse(bytes);
+    const fresh = (): BtfReader => BtfReader.parse(bytes, { trusted: true });
+    const what = `seed ${seed}`;
+    for (const name of [...names, 'nothing']) {
+      assert.deepEqual(fresh().idsByName(name), checked.idsByName(name), `${what}: idsByName('${name}')`);
+      assert.deepEqual(fresh().idsByNameOrSuffixed(name, '___'), checked.idsByNameOrSuffixed(name, '___'), `${what}: idsByNameOrSuffixed('${name}')`);
+      assert.deepEqual(idsByEssentialName(fresh(), name), idsByEssentialName(checked, name), `${what}: idsByEssentialName('${name}')`);
+    }
+    const id = g.int(1, checked.lastId);
+    assert.deepEqual(fresh().type(id), checked.type(id), `${what}: type ${id}`);
+    // One reader through lookups, then everything.
+    const one = fresh();
+    for (const name of names) one.idsByName(name);
+    assert.equal(one.count, checked.count, what);
+    assert.deepEqual([...one.types()], [...checked.types()], what);
+  }
 });
