@@ -8,6 +8,10 @@
 //            btf__find_by_name_kind(); ours builds its name index here)
 //   walk   = decode every type (BtfReader.type(id) for all ids / a loop reading every
 //            name, member, enumerator, parameter and variable with libbpf's accessors)
+// Reference row, no goal: the file read + the kernel's BTF parsed as
+// @lockne/bpf's loader parses it (BtfReader.parse(bytes, { trusted: true }):
+// types walked lazily, only as far as the lookup needs) + the first lookup of
+// task_struct, in processes of their own, against libbpf's parse + lookup.
 // Memory: what the first parse keeps (Node: heap + array buffers after a GC,
 // the reader alive, after the parse and again after the walk has decoded and
 // cached every type; C: resident set growth of btf__parse).
@@ -16,7 +20,9 @@
 // sides, since btf__parse(path) reads the file itself.
 //
 //   node bench/btf-parse.mjs [--quick]      # on its own (no root needed), or via bench/run.mjs
-//   node --expose-gc bench/btf-parse.mjs --child <path> <warm>   # one process: used by the above
+//   node --expose-gc bench/btf-parse.mjs --child <path> <warm> [--trusted]   # one process: used by the above
+// (--expose-gc, for the memory figures, is a V8 flag: V8 rejects the bundles' code cache in these
+// children, so their first runs compile the parser on its first call, as before the cache existed.)
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +34,19 @@ export const name = 'btf-parse';
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const GOAL_MS = 30;
 const self = fileURLToPath(import.meta.url);
+
+/** One process for the trusted reference row: read + lazy parse + first lookup, first run then `warm`. */
+async function childTrusted(path, warm) {
+  const { BtfReader } = await import('@lockne/obj');
+  const once = () => {
+    const t0 = process.hrtime.bigint();
+    const btf = BtfReader.parse(readFileSync(path), { trusted: true });
+    if (btf.findId('task_struct', 'STRUCT') === undefined) throw new Error('bench: task_struct not found');
+    return Number(process.hrtime.bigint() - t0);
+  };
+  const first = once();
+  console.log(JSON.stringify({ first, warm: Array.from({ length: warm }, once) }));
+}
 
 /** One process: first run, then `warm` repetitions; prints a JSON line. */
 async function child(path, warm) {
@@ -68,8 +87,8 @@ async function child(path, warm) {
   console.log(JSON.stringify({ types: first.types, first, memory, read_ns: list('read_ns'), parse_ns: list('parse_ns'), lookup_ns: list('lookup_ns'), walk_ns: list('walk_ns') }));
 }
 
-function runNode(path, warm) {
-  const r = spawnSync(process.execPath, ['--expose-gc', self, '--child', path, String(warm)], { encoding: 'utf8' });
+function runNode(path, warm, trusted = false) {
+  const r = spawnSync(process.execPath, [...(trusted ? [] : ['--expose-gc']), self, '--child', path, String(warm), ...(trusted ? ['--trusted'] : [])], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench: btf-parse child exited ${r.status ?? r.signal}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -85,11 +104,14 @@ const perSec = (nss) => nss.map((ns) => 1e9 / ns);
 
 export async function run({ bins, quick, log }) {
   const config = { path: VMLINUX, processes: quick ? 3 : 9, warm: quick ? 3 : 10 };
-  const samples = { node: [], libbpf: [] };
-  // Alternate the two sides, and which goes first, so drift hits both.
+  const samples = { node: [], libbpf: [], trusted: [] };
+  // Alternate the sides, and which goes first, so drift hits each.
+  const sides = ['node', 'libbpf', 'trusted'];
   for (let p = 0; p < config.processes; p++) {
-    const order = p % 2 ? ['libbpf', 'node'] : ['node', 'libbpf'];
-    for (const side of order) samples[side].push(side === 'node' ? runNode(config.path, config.warm) : runC(bins.btf_parse, config.path, config.warm));
+    for (let j = 0; j < sides.length; j++) {
+      const side = sides[(p + j) % sides.length];
+      samples[side].push(side === 'libbpf' ? runC(bins.btf_parse, config.path, config.warm) : runNode(config.path, config.warm, side === 'trusted'));
+    }
   }
   const first = (side, k) => samples[side].map((s) => s.first[k]);
   const warm = (side, k) => samples[side].flatMap((s) => s[k]);
@@ -135,9 +157,18 @@ export async function run({ bins, quick, log }) {
       note: `parse / lookup / walk ${medMs(warm('node', 'parse_ns'))} / ${medMs(warm('node', 'lookup_ns'))} / ${medMs(warm('node', 'walk_ns'))} ms vs ${medMs(warm('libbpf', 'parse_ns'))} / ${medMs(warm('libbpf', 'lookup_ns'))} / ${medMs(warm('libbpf', 'walk_ns'))} ms`,
     },
   ];
+  const parseLookup = (xs) => xs.map((s) => s.parse_ns + s.lookup_ns);
+  const trustedFirst = samples.trusted.map((s) => s.first);
+  const trustedWarm = samples.trusted.flatMap((s) => s.warm);
+  cases.push({
+    label: 'vmlinux: read + trusted (lazy) parse + first lookup, first run (reference)', unit: 'lookups/s',
+    node: trustedFirst, libbpf: parseLookup(samples.libbpf.map((s) => s.first)),
+    note: `${medMs(trustedFirst)} vs ${medMs(parseLookup(samples.libbpf.map((s) => s.first)))} ms; warm ${medMs(trustedWarm)} vs ${medMs(parseLookup(samples.libbpf.map((s) => ({ parse_ns: median(s.parse_ns), lookup_ns: median(s.lookup_ns) }))))} ms: \`trusted\` (the kernel's own BTF, as @lockne/bpf's loader parses it) walks the types only as far as the lookup needs, libbpf indexes them all; the loader also maps the file instead of reading it (~0.3 ms against ~7 ms here)`,
+  });
   const apis = {
     'parses/s': ['`BtfReader.parse(readFileSync(path))`', 'btf__parse(path)'],
     'runs/s': ['parse + `findId()` + `types()`', 'btf__parse + btf__find_by_name_kind + walk'],
+    'lookups/s': ['`BtfReader.parse(bytes, { trusted: true })` + `findId()`', 'btf__parse + btf__find_by_name_kind'],
   };
   const comparisons = cases.map((c) => {
     const [nodeApi, libbpfApi] = apis[c.unit];
@@ -151,12 +182,13 @@ export async function run({ bins, quick, log }) {
     name, title: 'vmlinux BTF parse', goal: { parseMs: GOAL_MS }, config: { ...config, types },
     goalMet: { firstRun: nodeFirstParse <= GOAL_MS, warm: nodeWarmParse <= GOAL_MS },
     parseOnlyMs: { first: firstParseOnly.map(ms), warm: warmParseOnly.map(ms) },
-    figures: { node: figures('node'), libbpf: figures('libbpf'), memory: { nodeKib: nodeMem, libbpfRssKib: cMem } },
+    figures: { node: figures('node'), libbpf: figures('libbpf'), trusted: { firstMs: trustedFirst.map(ms), warmMs: trustedWarm.map(ms) }, memory: { nodeKib: nodeMem, libbpfRssKib: cMem } },
     comparisons,
   };
 }
 
 if (process.argv[1] === self) {
   const i = process.argv.indexOf('--child');
-  runMain(i >= 0 ? child(process.argv[i + 1], Number(process.argv[i + 2])) : runStandalone(run));
+  const trusted = process.argv.includes('--trusted');
+  runMain(i >= 0 ? (trusted ? childTrusted : child)(process.argv[i + 1], Number(process.argv[i + 2])) : runStandalone(run));
 }
