@@ -113,13 +113,13 @@ export function scanTypes(w: Uint32Array, typeStart: number, strTotal: number, f
 export class TypeIndex {
   readonly starts: Uint32Array;
   readonly names: Uint32Array;
-  /** Types indexed so far. */
-  count: number;
   readonly #w: Uint32Array;
   readonly #typeStart: number;
   readonly #firstId: number;
   /** Word where the next type to index starts (w.length once every type is). */
   #next: number;
+  /** Types indexed so far. */
+  #count: number;
   /** #w as bytes, for native searches. */
   #bytes: Buffer | undefined;
 
@@ -129,8 +129,13 @@ export class TypeIndex {
     this.#firstId = firstId;
     this.starts = starts;
     this.names = names;
-    this.count = count;
+    this.#count = count;
     this.#next = next;
+  }
+
+  /** Types indexed so far (all of them once `done`). */
+  get count(): number {
+    return this.#count;
   }
 
   /** Every type indexed already (scanTypes). */
@@ -154,13 +159,13 @@ export class TypeIndex {
 
   /** Indexes types until type index `i` is (or the section ends). */
   reach(i: number): void {
-    if (i >= this.count && !this.done) this.#walk(i + 1, Infinity);
+    if (i >= this.#count && !this.done) this.#walk(i + 1, Infinity);
   }
 
   /** Indexes every type; returns how many there are. */
   all(): number {
     if (!this.done) this.#walk(Infinity, Infinity);
-    return this.count;
+    return this.#count;
   }
 
   /** The index of the type that starts at word `p`, or -1 (indexing up to `p` first). */
@@ -168,7 +173,7 @@ export class TypeIndex {
     if (p >= this.#next && !this.done) this.#walk(Infinity, p);
     const starts = this.starts;
     let lo = 0;
-    let hi = this.count - 1;
+    let hi = this.#count - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const s = starts[mid]!;
@@ -210,7 +215,7 @@ export class TypeIndex {
     const nw = w.length;
     const starts = this.starts;
     const names = this.names;
-    let count = this.count;
+    let count = this.#count;
     let i = this.#next;
     while (i < nw && count < maxCount && i <= throughWord) {
       if (i + 3 > nw) throw new BtfParseError(`type ${this.#firstId + count} is truncated`, this.#typeStart + 4 * i);
@@ -224,7 +229,7 @@ export class TypeIndex {
       starts[count++] = i;
       i = end;
     }
-    this.count = count;
+    this.#count = count;
     this.#next = i;
   }
 }
