@@ -3,8 +3,10 @@
 // name offsets, type references) and records where each type starts; types,
 // strings and the name index are decoded lazily on first use and cached. After
 // parse() succeeds nothing else throws BtfParseError: every offset and id a
-// decoded type holds has been checked (unless the caller vouched for the
-// bytes with `trusted`: the kernel's own BTF).
+// decoded type holds has been checked. The exception is BTF the caller vouched
+// for with `trusted` (the kernel's own): its types are walked lazily, only as
+// far as asked for (btf/type-layout.ts), and checked only as far as the walk
+// needs.
 //
 // @example
 // const btf = BtfReader.parse(fs.readFileSync('/sys/kernel/btf/vmlinux'));
